@@ -1,0 +1,1 @@
+//! stanzio-jid (in progress)

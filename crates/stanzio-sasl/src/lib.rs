@@ -1,0 +1,1 @@
+//! stanzio-sasl (in progress)

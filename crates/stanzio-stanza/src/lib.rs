@@ -1,0 +1,1 @@
+//! stanzio-stanza (in progress)

@@ -1,0 +1,1 @@
+//! stanzio-xml (in progress)

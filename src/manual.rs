@@ -1,0 +1,1 @@
+//! Design notes that span crates (filled as decisions are made).
