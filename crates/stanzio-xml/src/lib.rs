@@ -1,1 +1,178 @@
-//! stanzio-xml (in progress)
+//! The XML layer of stanzio: an incremental reader for one XMPP stream
+//! (RFC 6120 §4) and a writer, both sans-IO.
+//!
+//! * [`StreamReader`] takes bytes in any split and yields [`StreamEvent`]s:
+//!   the stream header, one [`Element`] per complete top-level element, white
+//!   space keepalives, the end of the stream. It stops right after each event,
+//!   so at STARTTLS or a SASL restart the caller knows exactly which bytes are
+//!   left (see [`StreamReader::read`]).
+//! * [`FrameReader`] reads XMPP over WebSocket (RFC 7395), one message at a
+//!   time.
+//! * [`StreamWriter`] writes headers and elements into a caller-owned
+//!   `Vec<u8>`.
+//!
+//! Every limit is set at construction ([`Limits`]); breaking one is a
+//! [`ReadError`] whose [`condition`](ReadError::condition) is
+//! `policy-violation`. Every XML error maps to the RFC 6120 §4.9.3 condition
+//! to send, and errors are sticky.
+//!
+//! ```
+//! use stanzio_xml::{Limits, StreamEvent, StreamReader};
+//!
+//! let mut reader = StreamReader::new(Limits::default());
+//! let mut input: &[u8] = b"<stream:stream xmlns='jabber:client' \
+//!     xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>\
+//!     <message to='juliet@example.com'><body>Hi</body></message> ";
+//! let mut events = Vec::new();
+//! while let Some(event) = reader.read(&mut input)? {
+//!     events.push(event);
+//! }
+//! assert!(matches!(&events[0], StreamEvent::Header(h) if h.version.as_deref() == Some("1.0")));
+//! let StreamEvent::Element(message) = &events[1] else { panic!() };
+//! assert_eq!(message.attr("to"), Some("juliet@example.com"));
+//! assert_eq!(message.ns(), "jabber:client");
+//! assert!(matches!(events[2], StreamEvent::Whitespace));
+//! # Ok::<(), stanzio_xml::ReadError>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod element;
+mod error;
+mod reader;
+mod writer;
+
+pub use element::{Attribute, Element, ElementBuilder, ElementRef, NS_XML, Node, Nodes};
+pub use error::{BuildError, Limit, ReadError, XmlCondition};
+pub use reader::{FrameEvent, FrameReader, StreamEvent, StreamReader};
+pub use writer::{StreamWriter, XmlWriter};
+
+/// The stream namespace, `http://etherx.jabber.org/streams` (RFC 6120 §11.2).
+pub const NS_STREAM: &str = "http://etherx.jabber.org/streams";
+
+/// The RFC 7395 framing namespace of `<open/>` and `<close/>`.
+pub const NS_FRAMING: &str = "urn:ietf:params:xml:ns:xmpp-framing";
+
+/// The content namespace a stream declares as its default (RFC 6120 §4.8.2,
+/// XEP-0114 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ContentNamespace {
+    /// `jabber:client`: client-to-server streams.
+    Client,
+    /// `jabber:server`: server-to-server streams.
+    Server,
+    /// `jabber:component:accept`: a component connecting to a server.
+    ComponentAccept,
+    /// `jabber:component:connect`: a server connecting to a component.
+    ComponentConnect,
+}
+
+impl ContentNamespace {
+    /// The namespace URI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentNamespace::Client => "jabber:client",
+            ContentNamespace::Server => "jabber:server",
+            ContentNamespace::ComponentAccept => "jabber:component:accept",
+            ContentNamespace::ComponentConnect => "jabber:component:connect",
+        }
+    }
+
+    /// The content namespace named by `uri`, if it is one.
+    pub fn from_uri(uri: &str) -> Option<Self> {
+        [
+            Self::Client,
+            Self::Server,
+            Self::ComponentAccept,
+            Self::ComponentConnect,
+        ]
+        .into_iter()
+        .find(|ns| ns.as_str() == uri)
+    }
+}
+
+/// The attributes of a stream header (RFC 6120 §4.7) or RFC 7395 `<open/>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamHeader {
+    /// `to`, as sent (JID preparation is the stream layer's job).
+    pub to: Option<String>,
+    /// `from`, as sent.
+    pub from: Option<String>,
+    /// `id`: the stream id, set by the receiving entity.
+    pub id: Option<String>,
+    /// `version`, such as `1.0`; absent means pre-1.0 (RFC 6120 §4.7.5).
+    pub version: Option<String>,
+    /// `xml:lang`, the default language of the stream.
+    pub lang: Option<String>,
+    /// The content namespace declared as the default.
+    pub ns: ContentNamespace,
+}
+
+/// Limits a reader enforces, fixed at construction. Exceeding one is a
+/// [`ReadError::LimitExceeded`] (`policy-violation`), and memory stays
+/// bounded whatever the peer sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Bytes of input one top-level element (or the stream header, or one
+    /// WebSocket message) may take. RFC 6120 §13.12 puts a server's floor at
+    /// 10 000; XEP-0478 advertises this value as `max-bytes`.
+    pub max_element_bytes: usize,
+    /// Element nesting depth inside one top-level element (the top-level
+    /// element is depth 1).
+    pub max_depth: usize,
+    /// Attributes per element, not counting namespace declarations.
+    pub max_attributes: usize,
+    /// Namespace declarations per element.
+    pub max_namespace_declarations: usize,
+    /// Heap bytes the reader may hold for the element it is assembling
+    /// (names, text, structure). Parsed structure costs more than the raw
+    /// bytes it came from, so this bounds that overhead too.
+    pub max_buffered_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 256 KiB per element, depth 32, 64 attributes, 16 namespace
+    /// declarations, 1 MiB of assembled element.
+    fn default() -> Self {
+        Limits {
+            max_element_bytes: 256 * 1024,
+            max_depth: 32,
+            max_attributes: 64,
+            max_namespace_declarations: 16,
+            max_buffered_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::max_element_bytes`].
+    pub fn with_max_element_bytes(mut self, bytes: usize) -> Self {
+        self.max_element_bytes = bytes;
+        self
+    }
+
+    /// Sets [`Limits::max_depth`].
+    pub fn with_max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Sets [`Limits::max_attributes`].
+    pub fn with_max_attributes(mut self, attributes: usize) -> Self {
+        self.max_attributes = attributes;
+        self
+    }
+
+    /// Sets [`Limits::max_namespace_declarations`].
+    pub fn with_max_namespace_declarations(mut self, declarations: usize) -> Self {
+        self.max_namespace_declarations = declarations;
+        self
+    }
+
+    /// Sets [`Limits::max_buffered_bytes`].
+    pub fn with_max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_bytes = bytes;
+        self
+    }
+}

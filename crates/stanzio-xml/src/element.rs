@@ -1,0 +1,692 @@
+//! The element the reader yields: one flat, pre-order arena per top-level
+//! element.
+//!
+//! # Why not a `minidom::Element`
+//!
+//! A minidom tree allocates for every name, namespace, attribute map and child
+//! vector (about 113 allocations and 6.9 KB of heap for one 533-byte chat
+//! message, see TOOLING.md). The typed stanza layer reads a handful of fields
+//! and copies them out, so that tree is built only to be thrown away.
+//!
+//! [`Element`] instead stores every string of the element in one `String`
+//! and the structure in two vectors: nodes in document (pre-order) order, each
+//! element node knowing where its subtree ends, and attributes. Building one
+//! costs three growing buffers, whatever the element's size; namespaces are
+//! stored once per declaration, not once per node. Walking it is a slice walk
+//! ([`ElementRef`], [`Node`]), and [`ElementRef::to_minidom`] converts any
+//! subtree that nobody typed, so users can hand it to `xmpp-parsers`.
+
+use std::fmt;
+
+use rxml::NcNameStr;
+
+use crate::error::BuildError;
+
+/// A byte range into [`Element::strings`]. `u32` keeps nodes small; the
+/// reader's limits keep elements far below 4 GiB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start + self.len as usize
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum NodeRecord {
+    Element {
+        name: Span,
+        /// The resolved namespace URI; empty for no namespace.
+        ns: Span,
+        attrs_start: u32,
+        attrs_len: u32,
+        /// Index one past the last node of this element's subtree.
+        end: u32,
+    },
+    Text(Span),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AttrRecord {
+    /// The resolved namespace URI; empty for an unprefixed attribute.
+    pub(crate) ns: Span,
+    pub(crate) name: Span,
+    pub(crate) value: Span,
+}
+
+/// The namespace of `xml:` attributes such as `xml:lang` (XML Namespaces §3).
+pub const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// One XML element with everything below it, owned, in a compact arena.
+///
+/// Read it through [`Element::root`] (an [`ElementRef`]) or the shortcuts on
+/// this type; build one with [`Element::builder`] or from a
+/// `minidom::Element`.
+#[derive(Clone, Default)]
+pub struct Element {
+    strings: String,
+    nodes: Vec<NodeRecord>,
+    attrs: Vec<AttrRecord>,
+}
+
+impl Element {
+    /// Starts building an element `name` in namespace `ns`.
+    pub fn builder(name: &str, ns: &str) -> ElementBuilder {
+        ElementBuilder::new(name, ns)
+    }
+
+    /// The top element.
+    pub fn root(&self) -> ElementRef<'_> {
+        ElementRef {
+            doc: self,
+            index: 0,
+        }
+    }
+
+    /// The local name of the top element.
+    pub fn name(&self) -> &str {
+        self.root().name()
+    }
+
+    /// The namespace URI of the top element (empty for none).
+    pub fn ns(&self) -> &str {
+        self.root().ns()
+    }
+
+    /// An unprefixed attribute of the top element.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.root().attr(name)
+    }
+
+    /// Whether the top element is `name` in `ns`.
+    pub fn is(&self, name: &str, ns: &str) -> bool {
+        self.root().is(name, ns)
+    }
+
+    /// Converts the whole element to a `minidom::Element`.
+    pub fn to_minidom(&self) -> minidom::Element {
+        self.root().to_minidom()
+    }
+
+    /// Heap bytes this element holds (capacity, not length), for memory
+    /// accounting by the reader and by benchmarks.
+    pub fn heap_bytes(&self) -> usize {
+        self.strings.capacity()
+            + self.nodes.capacity() * std::mem::size_of::<NodeRecord>()
+            + self.attrs.capacity() * std::mem::size_of::<AttrRecord>()
+    }
+
+    /// Releases spare capacity, so a long-lived element holds only what it
+    /// needs.
+    pub fn shrink_to_fit(&mut self) {
+        self.strings.shrink_to_fit();
+        self.nodes.shrink_to_fit();
+        self.attrs.shrink_to_fit();
+    }
+
+    fn str(&self, span: Span) -> &str {
+        self.strings.get(span.range()).unwrap_or_default()
+    }
+
+    // ---- construction, shared by the reader and the builder ----
+
+    /// Reserves room for an element the size of `other`.
+    pub(crate) fn reserve_like(&mut self, other: &Element) {
+        self.strings.reserve(other.strings.len());
+        self.nodes.reserve(other.nodes.len());
+        self.attrs.reserve(other.attrs.len());
+    }
+
+    pub(crate) fn push_str(&mut self, s: &str) -> Span {
+        let start = self.strings.len() as u32;
+        self.strings.push_str(s);
+        Span {
+            start,
+            len: s.len() as u32,
+        }
+    }
+
+    pub(crate) fn span_str(&self, span: Span) -> &str {
+        self.str(span)
+    }
+
+    /// Opens an element node; returns its index, to be passed to
+    /// [`Element::close_element`].
+    pub(crate) fn open_element(&mut self, name: Span, ns: Span) -> usize {
+        let index = self.nodes.len();
+        self.nodes.push(NodeRecord::Element {
+            name,
+            ns,
+            attrs_start: self.attrs.len() as u32,
+            attrs_len: 0,
+            end: 0,
+        });
+        index
+    }
+
+    pub(crate) fn push_attr(&mut self, index: usize, attr: AttrRecord) {
+        self.attrs.push(attr);
+        if let Some(NodeRecord::Element { attrs_len, .. }) = self.nodes.get_mut(index) {
+            *attrs_len += 1;
+        }
+    }
+
+    pub(crate) fn attr_records(&self, index: usize) -> &[AttrRecord] {
+        match self.nodes.get(index) {
+            Some(NodeRecord::Element {
+                attrs_start,
+                attrs_len,
+                ..
+            }) => {
+                let start = *attrs_start as usize;
+                self.attrs
+                    .get(start..start + *attrs_len as usize)
+                    .unwrap_or_default()
+            }
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn close_element(&mut self, index: usize) {
+        let after = self.nodes.len() as u32;
+        if let Some(NodeRecord::Element { end, .. }) = self.nodes.get_mut(index) {
+            *end = after;
+        }
+    }
+
+    /// Appends text, merging with a directly preceding text node so that
+    /// however the parser chunked the text, the tree is the same.
+    pub(crate) fn push_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let at_end = self.strings.len() as u32;
+        if let Some(NodeRecord::Text(span)) = self.nodes.last_mut()
+            && span.start + span.len == at_end
+        {
+            self.strings.push_str(text);
+            span.len += text.len() as u32;
+            return;
+        }
+        let span = self.push_str(text);
+        self.nodes.push(NodeRecord::Text(span));
+    }
+
+    /// Appends a copy of `other` after the last node; inside the builder
+    /// that makes it the last child of the (still open) root.
+    fn append_subtree(&mut self, other: ElementRef<'_>) {
+        let index = {
+            let name = self.push_str(other.name());
+            let ns = self.push_str(other.ns());
+            self.open_element(name, ns)
+        };
+        for attr in other.attrs() {
+            let record = AttrRecord {
+                ns: self.push_str(attr.ns),
+                name: self.push_str(attr.name),
+                value: self.push_str(attr.value),
+            };
+            self.push_attr(index, record);
+        }
+        for node in other.nodes() {
+            match node {
+                Node::Element(child) => self.append_subtree(child),
+                Node::Text(text) => self.push_text(text),
+            }
+        }
+        self.close_element(index);
+    }
+}
+
+impl PartialEq for Element {
+    /// Structural equality: same names, namespaces, attributes (in any
+    /// order) and children, independent of how the arena is laid out.
+    fn eq(&self, other: &Self) -> bool {
+        self.root() == other.root()
+    }
+}
+
+impl Eq for Element {}
+
+impl fmt::Debug for Element {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.root(), f)
+    }
+}
+
+impl From<&minidom::Element> for Element {
+    fn from(source: &minidom::Element) -> Self {
+        fn add(target: &mut Element, source: &minidom::Element) {
+            let name = target.push_str(source.name());
+            let ns = target.push_str(&source.ns());
+            let index = target.open_element(name, ns);
+            for ((ns, name), value) in source.attrs().iter() {
+                let record = AttrRecord {
+                    ns: target.push_str(ns.as_str()),
+                    name: target.push_str(name.as_str()),
+                    value: target.push_str(value),
+                };
+                target.push_attr(index, record);
+            }
+            for node in source.nodes() {
+                match node {
+                    minidom::Node::Element(child) => add(target, child),
+                    minidom::Node::Text(text) => target.push_text(text),
+                }
+            }
+            target.close_element(index);
+        }
+        let mut element = Element::default();
+        add(&mut element, source);
+        element
+    }
+}
+
+/// A borrowed view of one element inside an [`Element`] arena.
+#[derive(Clone, Copy)]
+pub struct ElementRef<'a> {
+    doc: &'a Element,
+    index: usize,
+}
+
+/// One attribute: namespace (empty for none), local name and value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attribute<'a> {
+    /// The namespace URI, empty for an unprefixed attribute.
+    pub ns: &'a str,
+    /// The local name.
+    pub name: &'a str,
+    /// The value, with entities and character references resolved.
+    pub value: &'a str,
+}
+
+/// A child node: an element or a run of text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Node<'a> {
+    /// A child element.
+    Element(ElementRef<'a>),
+    /// Character data (entities resolved, adjacent runs merged).
+    Text(&'a str),
+}
+
+impl<'a> ElementRef<'a> {
+    fn record(&self) -> (Span, Span, u32) {
+        match self.doc.nodes.get(self.index) {
+            Some(NodeRecord::Element { name, ns, end, .. }) => (*name, *ns, *end),
+            // Views are only made for element nodes; an empty record keeps
+            // this total without a panic path.
+            _ => (Span::default(), Span::default(), self.index as u32 + 1),
+        }
+    }
+
+    /// The local name.
+    pub fn name(&self) -> &'a str {
+        self.doc.str(self.record().0)
+    }
+
+    /// The namespace URI (empty for none).
+    pub fn ns(&self) -> &'a str {
+        self.doc.str(self.record().1)
+    }
+
+    /// Whether this is element `name` in namespace `ns`.
+    pub fn is(&self, name: &str, ns: &str) -> bool {
+        self.name() == name && self.ns() == ns
+    }
+
+    /// The attributes, in document order.
+    pub fn attrs(&self) -> impl ExactSizeIterator<Item = Attribute<'a>> + 'a {
+        let doc = self.doc;
+        doc.attr_records(self.index).iter().map(move |a| Attribute {
+            ns: doc.str(a.ns),
+            name: doc.str(a.name),
+            value: doc.str(a.value),
+        })
+    }
+
+    /// The value of the unprefixed attribute `name`.
+    pub fn attr(&self, name: &str) -> Option<&'a str> {
+        self.attr_ns("", name)
+    }
+
+    /// The value of attribute `name` in namespace `ns` (`""` for none).
+    pub fn attr_ns(&self, ns: &str, name: &str) -> Option<&'a str> {
+        self.attrs()
+            .find(|a| a.name == name && a.ns == ns)
+            .map(|a| a.value)
+    }
+
+    /// `xml:lang` on this element (not inherited; see [`crate::reader`]).
+    pub fn lang(&self) -> Option<&'a str> {
+        self.attr_ns(NS_XML, "lang")
+    }
+
+    /// The child nodes (elements and text), in document order.
+    pub fn nodes(&self) -> Nodes<'a> {
+        let end = self.record().2 as usize;
+        Nodes {
+            doc: self.doc,
+            next: self.index + 1,
+            end,
+        }
+    }
+
+    /// The child elements, in document order.
+    pub fn children(&self) -> impl Iterator<Item = ElementRef<'a>> + 'a {
+        self.nodes().filter_map(|node| match node {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+    }
+
+    /// The first child element `name` in namespace `ns`.
+    pub fn get_child(&self, name: &str, ns: &str) -> Option<ElementRef<'a>> {
+        self.children().find(|c| c.is(name, ns))
+    }
+
+    /// The direct text content, concatenated (text of child elements is not
+    /// included). Borrowed when there is a single text run.
+    pub fn text(&self) -> std::borrow::Cow<'a, str> {
+        let mut texts = self.nodes().filter_map(|node| match node {
+            Node::Text(t) => Some(t),
+            Node::Element(_) => None,
+        });
+        let Some(first) = texts.next() else {
+            return std::borrow::Cow::Borrowed("");
+        };
+        match texts.next() {
+            None => std::borrow::Cow::Borrowed(first),
+            Some(second) => {
+                let mut all = String::from(first);
+                all.push_str(second);
+                texts.for_each(|t| all.push_str(t));
+                std::borrow::Cow::Owned(all)
+            }
+        }
+    }
+
+    /// Copies this subtree into an [`Element`] of its own.
+    pub fn to_owned(&self) -> Element {
+        let mut element = Element::default();
+        element.append_subtree(*self);
+        element
+    }
+
+    /// Converts this subtree to a `minidom::Element`, so payloads nobody
+    /// typed can be handed to `xmpp-parsers`.
+    pub fn to_minidom(&self) -> minidom::Element {
+        let mut builder = minidom::Element::builder(self.name(), self.ns());
+        for attr in self.attrs() {
+            // Names came from the XML parser or a validated builder, so
+            // they are valid NCNames; the fallback keeps this total.
+            let Ok(name) = rxml::NcName::try_from(attr.name) else {
+                continue;
+            };
+            builder = if attr.ns.is_empty() {
+                builder.attr(name, attr.value)
+            } else {
+                builder.attr_ns(rxml::Namespace::from(attr.ns.to_owned()), name, attr.value)
+            };
+        }
+        for node in self.nodes() {
+            builder = match node {
+                Node::Element(child) => builder.append(child.to_minidom()),
+                Node::Text(text) => builder.append(minidom::Node::Text(text.to_owned())),
+            };
+        }
+        builder.build()
+    }
+}
+
+impl PartialEq for ElementRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        if self.name() != other.name() || self.ns() != other.ns() {
+            return false;
+        }
+        let (mine, theirs) = (self.attrs(), other.attrs());
+        if mine.len() != theirs.len() {
+            return false;
+        }
+        let theirs: Vec<_> = theirs.collect();
+        if !mine.into_iter().all(|a| theirs.contains(&a)) {
+            return false;
+        }
+        self.nodes().eq(other.nodes())
+    }
+}
+
+impl fmt::Debug for ElementRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::new();
+        crate::writer::write_standalone(&mut out, *self);
+        f.write_str(&String::from_utf8_lossy(&out))
+    }
+}
+
+/// Iterator over the child nodes of an [`ElementRef`].
+#[derive(Clone)]
+pub struct Nodes<'a> {
+    doc: &'a Element,
+    next: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for Nodes<'a> {
+    type Item = Node<'a>;
+
+    fn next(&mut self) -> Option<Node<'a>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let index = self.next;
+        match self.doc.nodes.get(index)? {
+            NodeRecord::Text(span) => {
+                self.next += 1;
+                Some(Node::Text(self.doc.str(*span)))
+            }
+            NodeRecord::Element { end, .. } => {
+                // Skip the whole subtree; `max` guards against a record that
+                // would not move forward.
+                self.next = (*end as usize).max(index + 1);
+                Some(Node::Element(ElementRef {
+                    doc: self.doc,
+                    index,
+                }))
+            }
+        }
+    }
+}
+
+/// Builds an [`Element`]; names are checked to be XML NCNames.
+#[derive(Debug)]
+pub struct ElementBuilder {
+    element: Element,
+    error: Option<BuildError>,
+}
+
+impl ElementBuilder {
+    fn new(name: &str, ns: &str) -> Self {
+        let mut builder = ElementBuilder {
+            element: Element::default(),
+            error: None,
+        };
+        builder.check_name(name);
+        let name = builder.element.push_str(name);
+        let ns = builder.element.push_str(ns);
+        builder.element.open_element(name, ns);
+        builder
+    }
+
+    fn check_name(&mut self, name: &str) {
+        if self.error.is_none() && <&NcNameStr>::try_from(name).is_err() {
+            self.error = Some(BuildError::InvalidName(name.to_owned()));
+        }
+    }
+
+    /// Adds an unprefixed attribute (replacing one of the same name).
+    pub fn attr(self, name: &str, value: &str) -> Self {
+        self.attr_ns("", name, value)
+    }
+
+    /// Adds an attribute in namespace `ns` (replacing one of the same name).
+    pub fn attr_ns(mut self, ns: &str, name: &str, value: &str) -> Self {
+        self.check_name(name);
+        if let Err(e) = crate::writer::check_chars(value) {
+            self.error.get_or_insert(e);
+        }
+        let duplicate = self.element.root().attr_ns(ns, name).is_some();
+        if duplicate {
+            let index = self
+                .element
+                .attrs
+                .iter()
+                .position(|a| self.element.str(a.name) == name && self.element.str(a.ns) == ns);
+            if let Some(index) = index {
+                self.element.attrs.remove(index);
+                if let Some(NodeRecord::Element { attrs_len, .. }) = self.element.nodes.first_mut()
+                {
+                    *attrs_len -= 1;
+                }
+            }
+        }
+        let record = AttrRecord {
+            ns: self.element.push_str(ns),
+            name: self.element.push_str(name),
+            value: self.element.push_str(value),
+        };
+        self.element.push_attr(0, record);
+        self
+    }
+
+    /// Appends a text node.
+    pub fn text(mut self, text: &str) -> Self {
+        if let Err(e) = crate::writer::check_chars(text) {
+            self.error.get_or_insert(e);
+        }
+        self.element.push_text(text);
+        self
+    }
+
+    /// Appends a child element.
+    pub fn child(mut self, child: Element) -> Self {
+        self.element.append_subtree(child.root());
+        self
+    }
+
+    /// Finishes the element, or says which name or character was invalid.
+    pub fn build(mut self) -> Result<Element, BuildError> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        self.element.close_element(0);
+        Ok(self.element)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Element {
+        Element::builder("message", "jabber:client")
+            .attr("to", "juliet@example.com")
+            .attr_ns(NS_XML, "lang", "en")
+            .child(
+                Element::builder("body", "jabber:client")
+                    .text("Hi ")
+                    .text("there")
+                    .build()
+                    .unwrap(),
+            )
+            .child(
+                Element::builder("x", "urn:x")
+                    .attr("a", "1")
+                    .build()
+                    .unwrap(),
+            )
+            .text("tail")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn navigation() {
+        let m = sample();
+        assert_eq!(m.name(), "message");
+        assert_eq!(m.attr("to"), Some("juliet@example.com"));
+        assert_eq!(m.root().lang(), Some("en"));
+        let body = m.root().get_child("body", "jabber:client").unwrap();
+        assert_eq!(body.text(), "Hi there");
+        assert_eq!(m.root().children().count(), 2);
+        assert_eq!(m.root().nodes().count(), 3);
+        assert_eq!(m.root().text(), "tail");
+        assert!(m.root().get_child("body", "urn:other").is_none());
+    }
+
+    #[test]
+    fn minidom_round_trip() {
+        let m = sample();
+        let tree = m.to_minidom();
+        assert_eq!(tree.attr("to"), Some("juliet@example.com"));
+        assert_eq!(tree.get_child("x", "urn:x").unwrap().attr("a"), Some("1"));
+        assert_eq!(Element::from(&tree), m);
+    }
+
+    #[test]
+    fn equality_ignores_attribute_order_but_not_values() {
+        let a = Element::builder("a", "n")
+            .attr("x", "1")
+            .attr("y", "2")
+            .build()
+            .unwrap();
+        let b = Element::builder("a", "n")
+            .attr("y", "2")
+            .attr("x", "1")
+            .build()
+            .unwrap();
+        let c = Element::builder("a", "n")
+            .attr("y", "2")
+            .attr("x", "3")
+            .build()
+            .unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn builder_replaces_duplicate_attribute() {
+        let a = Element::builder("a", "n")
+            .attr("x", "1")
+            .attr("x", "2")
+            .build()
+            .unwrap();
+        assert_eq!(a.root().attrs().len(), 1);
+        assert_eq!(a.attr("x"), Some("2"));
+    }
+
+    #[test]
+    fn builder_rejects_bad_names_and_chars() {
+        assert!(matches!(
+            Element::builder("a b", "n").build(),
+            Err(BuildError::InvalidName(_))
+        ));
+        assert!(matches!(
+            Element::builder("a", "n").text("nul\0").build(),
+            Err(BuildError::InvalidChar(_))
+        ));
+    }
+
+    #[test]
+    fn subtree_to_owned_is_equal() {
+        let m = sample();
+        let x = m.root().get_child("x", "urn:x").unwrap();
+        let owned = x.to_owned();
+        assert_eq!(owned.root(), x);
+        assert!(owned.heap_bytes() > 0);
+    }
+}
