@@ -1,1 +1,93 @@
-//! stanzio-jid (in progress)
+//! XMPP addresses (JIDs), prepared and compared as RFC 7622 says.
+//!
+//! ```
+//! use stanzio_jid::{BareJid, Jid};
+//!
+//! let jid: Jid = "Juliet@Example.COM/Balcony".parse()?;
+//! assert_eq!(jid, "juliet@example.com/Balcony".parse::<Jid>()?);
+//! assert_eq!(jid.node(), Some("juliet"));
+//! assert_eq!(jid.domain(), "example.com");
+//! assert_eq!(jid.resource(), Some("Balcony"));
+//!
+//! let bare: BareJid = jid.to_bare();
+//! assert_eq!(bare.to_string(), "juliet@example.com");
+//! let full = bare.with_resource("Orchard")?;
+//! assert_eq!(full.resource(), "Orchard");
+//! # Ok::<(), stanzio_jid::JidError>(())
+//! ```
+//!
+//! # Types
+//!
+//! [`Jid`] is any address; [`BareJid`] is one without a resourcepart (roster
+//! items, account addresses) and [`FullJid`] one with (bound resources). Both
+//! dereference to [`Jid`], convert into it for free, and compare equal to it
+//! when the text is the same. Stanza `from`/`to` attributes are `Option<Jid>`.
+//!
+//! # Design
+//!
+//! **What is prepared how.** Parsing splits the input at the first `/`, then
+//! splits what precedes it at the first `@`, before any mapping, so a mapped
+//! character can never become a separator (RFC 7622 §3.1). Then:
+//!
+//! - the localpart is enforced with the PRECIS *UsernameCaseMapped* profile
+//!   (RFC 8265 §3.3: width mapping, lowercasing, NFC, bidi rule), and the
+//!   characters `" & ' / : < > @` are refused on top, as RFC 7622 §3.3.1 asks;
+//! - the resourcepart is enforced with *OpaqueString* (RFC 8265 §4.2: non-ASCII
+//!   spaces become U+0020, NFC); its case is kept;
+//! - the domainpart loses one trailing dot first (RFC 7622 §3.2). A bracketed
+//!   IPv6 address is stored in its RFC 5952 text; a dotted-quad IPv4 address is
+//!   a valid LDH name and stays as it is. Anything else goes through
+//!   non-transitional UTS #46 *ToUnicode* with the STD3 rules and hyphen checks
+//!   (case, width and compatibility mapping, A-labels decoded, bidi and joiner
+//!   rules), then each label is checked for what IDNA2008 adds: no code point
+//!   that RFC 5892 disallows (symbols such as `♚` pass UTS #46 but not this),
+//!   and at most 63 bytes in A-label form so that ToASCII would succeed.
+//! - every part must then have 1 to 1023 bytes (RFC 7622 §3.1).
+//!
+//! Preparation is repeated until stable (RFC 8264 §7), so the text of a
+//! [`Jid`] always parses back to the same [`Jid`].
+//!
+//! **What is stored.** The prepared text, once, in a single `Box<str>`, with
+//! the positions of the `@` and `/` as `u16` indices: a [`Jid`] is 24 bytes
+//! plus one heap block, clones with one allocation and compares, hashes and
+//! orders as a plain string. The domainpart is stored as U-labels (Unicode),
+//! because RFC 7622 §3.2 compares domainparts in that form and XMPP sends it
+//! that way on the wire; `xn--bcher-kva.example` and `Bücher.example` both
+//! become `bücher.example`. Call `idna::domain_to_ascii` on
+//! [`Jid::domain`] when you need the A-label form for DNS.
+//!
+//! **What is compared.** Equality, ordering and hashing use the prepared text,
+//! byte for byte, which is the comparison of RFC 7622 §3.2–§3.4: two JIDs are
+//! equal when their prepared parts are. Localpart and domainpart are
+//! case-insensitive that way; the resourcepart is not.
+//!
+//! **Why it is fast.** The stanza layer parses `from` and `to` on every
+//! stanza. ASCII parts take a fast path that checks bytes against the ASCII
+//! subset of each profile (which the tests prove equal to the full profile on
+//! ASCII input) and lowercases while copying, so an ASCII JID costs exactly
+//! one allocation and never touches the Unicode tables. Non-ASCII parts go
+//! through `precis-profiles` and `idna`.
+//!
+//! **What is refused that other libraries accept.** Following RFC 7622 to the
+//! letter, underscores and other non-LDH ASCII characters in domain names,
+//! `--` in the third and fourth position of a non-`xn--` label, and emoji or
+//! other symbols in domain names are errors.
+//!
+//! # Features
+//!
+//! - `serde`: [`Jid`], [`BareJid`] and [`FullJid`] serialize as their text and
+//!   deserialize by parsing it.
+//! - `jid`: fallible conversions to and from the `jid` crate's types, for
+//!   users of `xmpp-parsers`. They are fallible both ways because that crate
+//!   applies the older stringprep rules of RFC 6122.
+
+mod address;
+#[cfg(feature = "jid")]
+mod compat;
+mod error;
+mod prep;
+#[cfg(feature = "serde")]
+mod serde_impl;
+
+pub use address::{BareJid, FullJid, Jid};
+pub use error::{DomainError, JidError, Part};

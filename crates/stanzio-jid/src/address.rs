@@ -1,0 +1,448 @@
+//! The JID types: one prepared string plus the positions of its separators.
+
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::num::NonZeroU16;
+use std::ops::Deref;
+use std::str::FromStr;
+
+use crate::error::{JidError, Part};
+use crate::prep::{self, MAX_PART_BYTES, Prepared};
+
+/// An XMPP address, bare or full, in prepared form (RFC 7622).
+///
+/// Equality, ordering and hashing are those of the prepared text, which is
+/// what RFC 7622 compares. See the [crate docs](crate) for what is prepared how.
+///
+/// ```
+/// use stanzio_jid::Jid;
+///
+/// let a: Jid = "Σ@Example.com./foo".parse()?;
+/// assert_eq!(a.as_str(), "σ@example.com/foo");
+/// assert!(a.is_full());
+/// assert_eq!(Jid::from_parts(Some("σ"), "example.com", Some("foo"))?, a);
+/// # Ok::<(), stanzio_jid::JidError>(())
+/// ```
+#[derive(Clone)]
+pub struct Jid {
+    /// `localpart@domainpart/resourcepart`, each part prepared.
+    text: Box<str>,
+    /// Byte index of the `@`; `None` without a localpart.
+    at: Option<NonZeroU16>,
+    /// Byte index of the `/`; `None` without a resourcepart.
+    slash: Option<NonZeroU16>,
+}
+
+impl Jid {
+    /// Parses and prepares a JID.
+    ///
+    /// # Errors
+    ///
+    /// A [`JidError`] naming the part and the rule that failed.
+    pub fn new(input: &str) -> Result<Self, JidError> {
+        // RFC 7622 §3.1: split at the first '/', then at the first '@' before
+        // it, before any mapping could turn another character into either.
+        let (bare, resource) = match input.split_once('/') {
+            Some((bare, resource)) => (bare, Some(resource)),
+            None => (input, None),
+        };
+        let (node, domain) = match bare.split_once('@') {
+            Some((node, domain)) => (Some(node), domain),
+            None => (None, bare),
+        };
+        Self::from_parts(node, domain, resource)
+    }
+
+    /// Prepares each part and joins them into a JID.
+    ///
+    /// # Errors
+    ///
+    /// A [`JidError`] naming the part and the rule that failed; a localpart
+    /// containing `@` or `/` is refused, a resourcepart may contain both.
+    pub fn from_parts(
+        node: Option<&str>,
+        domain: &str,
+        resource: Option<&str>,
+    ) -> Result<Self, JidError> {
+        let node = node.map(prep::localpart).transpose()?;
+        let domain = prep::domainpart(domain)?;
+        let resource = resource.map(prep::resourcepart).transpose()?;
+        Self::assemble(node.as_ref(), &domain, resource.as_ref())
+    }
+
+    /// Joins prepared parts into the one allocation a JID owns.
+    fn assemble(
+        node: Option<&Prepared<'_>>,
+        domain: &Prepared<'_>,
+        resource: Option<&Prepared<'_>>,
+    ) -> Result<Self, JidError> {
+        let node_len = node.map(|n| part_len(Part::Localpart, n)).transpose()?;
+        let domain_len = part_len(Part::Domainpart, domain)?;
+        let resource_len = resource.map(|r| part_len(Part::Resourcepart, r)).transpose()?;
+        // At most 1023 + 1 + 1023 + 1 + 1023 bytes, so u16 indices suffice.
+        let domain_start = node_len.map_or(0, |n| n.get() + 1);
+        let domain_end = domain_start + domain_len.get();
+        let total = usize::from(domain_end) + resource_len.map_or(0, |r| usize::from(r.get()) + 1);
+
+        let mut text = String::with_capacity(total);
+        if let Some(node) = node {
+            node.push_to(&mut text);
+            text.push('@');
+        }
+        domain.push_to(&mut text);
+        if let Some(resource) = resource {
+            text.push('/');
+            resource.push_to(&mut text);
+        }
+        Ok(Self {
+            // Length equals capacity, so this does not reallocate.
+            text: text.into_boxed_str(),
+            at: node_len,
+            slash: resource.and(NonZeroU16::new(domain_end)),
+        })
+    }
+
+    /// The localpart, if there is one.
+    pub fn node(&self) -> Option<&str> {
+        let at = self.at?;
+        self.text.get(..usize::from(at.get()))
+    }
+
+    /// The domainpart.
+    pub fn domain(&self) -> &str {
+        let start = self.at.map_or(0, |at| usize::from(at.get()) + 1);
+        let end = self.slash.map_or(self.text.len(), |slash| usize::from(slash.get()));
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// The resourcepart, if there is one.
+    pub fn resource(&self) -> Option<&str> {
+        let slash = self.slash?;
+        self.text.get(usize::from(slash.get()) + 1..)
+    }
+
+    /// The prepared text, as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether there is no resourcepart.
+    pub fn is_bare(&self) -> bool {
+        self.slash.is_none()
+    }
+
+    /// Whether there is a resourcepart.
+    pub fn is_full(&self) -> bool {
+        self.slash.is_some()
+    }
+
+    /// This JID without its resourcepart.
+    pub fn to_bare(&self) -> BareJid {
+        match self.slash {
+            None => BareJid(self.clone()),
+            Some(slash) => BareJid(Self {
+                text: self.text.get(..usize::from(slash.get())).unwrap_or_default().into(),
+                at: self.at,
+                slash: None,
+            }),
+        }
+    }
+
+    /// This JID without its resourcepart; does not allocate if it has none.
+    pub fn into_bare(self) -> BareJid {
+        if self.is_bare() {
+            BareJid(self)
+        } else {
+            self.to_bare()
+        }
+    }
+
+    /// The bare form of this JID with `resource` (prepared) as resourcepart,
+    /// replacing any it had.
+    ///
+    /// # Errors
+    ///
+    /// A [`JidError`] for the resourcepart.
+    pub fn with_resource(&self, resource: &str) -> Result<FullJid, JidError> {
+        let resource = prep::resourcepart(resource)?;
+        let node = self.node().map(Prepared::Verbatim);
+        let domain = Prepared::Verbatim(self.domain());
+        Self::assemble(node.as_ref(), &domain, Some(&resource)).map(FullJid)
+    }
+
+    /// Sorts this JID into [`FullJid`] or, when it has no resourcepart, [`BareJid`].
+    pub fn try_into_full(self) -> Result<FullJid, BareJid> {
+        if self.is_full() {
+            Ok(FullJid(self))
+        } else {
+            Err(BareJid(self))
+        }
+    }
+}
+
+/// Checks a prepared part's length against RFC 7622 §3.1 and returns it.
+fn part_len(part: Part, prepared: &Prepared<'_>) -> Result<NonZeroU16, JidError> {
+    let len = prepared.len();
+    if len > MAX_PART_BYTES {
+        return Err(JidError::TooLong { part, len });
+    }
+    u16::try_from(len)
+        .ok()
+        .and_then(NonZeroU16::new)
+        .ok_or(JidError::Empty(part))
+}
+
+impl PartialEq for Jid {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Jid {}
+
+impl PartialOrd for Jid {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Jid {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.text.cmp(&other.text)
+    }
+}
+
+impl Hash for Jid {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl fmt::Debug for Jid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Jid").field(&self.as_str()).finish()
+    }
+}
+
+impl fmt::Display for Jid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Jid {
+    type Err = JidError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::new(s)
+    }
+}
+
+impl AsRef<str> for Jid {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// A JID without a resourcepart: an account, a server, a room.
+///
+/// ```
+/// use stanzio_jid::{BareJid, JidError};
+///
+/// let roster_item: BareJid = "romeo@Montague.lit".parse()?;
+/// assert_eq!(roster_item.domain(), "montague.lit");
+/// assert_eq!("romeo@montague.lit/orchard".parse::<BareJid>(), Err(JidError::UnexpectedResource));
+/// # Ok::<(), JidError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BareJid(Jid);
+
+impl BareJid {
+    /// Parses and prepares a JID that must have no resourcepart.
+    ///
+    /// # Errors
+    ///
+    /// [`JidError::UnexpectedResource`], or why it is no JID at all.
+    pub fn new(input: &str) -> Result<Self, JidError> {
+        Jid::new(input)?.try_into()
+    }
+
+    /// Prepares a localpart and a domainpart and joins them.
+    ///
+    /// # Errors
+    ///
+    /// A [`JidError`] naming the part and the rule that failed.
+    pub fn from_parts(node: Option<&str>, domain: &str) -> Result<Self, JidError> {
+        Jid::from_parts(node, domain, None).map(Self)
+    }
+}
+
+/// A JID with a resourcepart: one connected client or room occupant.
+///
+/// ```
+/// use stanzio_jid::{FullJid, JidError};
+///
+/// let bound: FullJid = "juliet@example.com/Balcony".parse()?;
+/// assert_eq!(bound.resource(), "Balcony");
+/// assert_eq!("juliet@example.com".parse::<FullJid>(), Err(JidError::MissingResource));
+/// # Ok::<(), JidError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FullJid(Jid);
+
+impl FullJid {
+    /// Parses and prepares a JID that must have a resourcepart.
+    ///
+    /// # Errors
+    ///
+    /// [`JidError::MissingResource`], or why it is no JID at all.
+    pub fn new(input: &str) -> Result<Self, JidError> {
+        Jid::new(input)?.try_into()
+    }
+
+    /// Prepares the three parts and joins them.
+    ///
+    /// # Errors
+    ///
+    /// A [`JidError`] naming the part and the rule that failed.
+    pub fn from_parts(node: Option<&str>, domain: &str, resource: &str) -> Result<Self, JidError> {
+        Jid::from_parts(node, domain, Some(resource)).map(Self)
+    }
+
+    /// The resourcepart, which a full JID always has.
+    pub fn resource(&self) -> &str {
+        self.0.resource().unwrap_or_default()
+    }
+}
+
+impl TryFrom<Jid> for BareJid {
+    type Error = JidError;
+
+    fn try_from(jid: Jid) -> Result<Self, JidError> {
+        match jid.try_into_full() {
+            Ok(_) => Err(JidError::UnexpectedResource),
+            Err(bare) => Ok(bare),
+        }
+    }
+}
+
+impl TryFrom<Jid> for FullJid {
+    type Error = JidError;
+
+    fn try_from(jid: Jid) -> Result<Self, JidError> {
+        jid.try_into_full().map_err(|_| JidError::MissingResource)
+    }
+}
+
+/// What the two restricted kinds share with [`Jid`].
+macro_rules! restricted_jid {
+    ($kind:ident) => {
+        impl Deref for $kind {
+            type Target = Jid;
+
+            fn deref(&self) -> &Jid {
+                &self.0
+            }
+        }
+
+        impl Borrow<Jid> for $kind {
+            fn borrow(&self) -> &Jid {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $kind {
+            fn as_ref(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+
+        impl From<$kind> for Jid {
+            fn from(jid: $kind) -> Jid {
+                jid.0
+            }
+        }
+
+        impl PartialEq<Jid> for $kind {
+            fn eq(&self, other: &Jid) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$kind> for Jid {
+            fn eq(&self, other: &$kind) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl FromStr for $kind {
+            type Err = JidError;
+
+            fn from_str(s: &str) -> Result<Self, JidError> {
+                Self::new(s)
+            }
+        }
+
+        impl fmt::Display for $kind {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0.as_str())
+            }
+        }
+
+        impl fmt::Debug for $kind {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($kind)).field(&self.0.as_str()).finish()
+            }
+        }
+    };
+}
+
+restricted_jid!(BareJid);
+restricted_jid!(FullJid);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_found_by_index() {
+        let jid = Jid::new("juliet@example.com/foo@bar/baz").unwrap();
+        assert_eq!(jid.node(), Some("juliet"));
+        assert_eq!(jid.domain(), "example.com");
+        assert_eq!(jid.resource(), Some("foo@bar/baz"));
+
+        let domain_only = Jid::new("example.com").unwrap();
+        assert_eq!((domain_only.node(), domain_only.resource()), (None, None));
+        assert_eq!(domain_only.domain(), "example.com");
+    }
+
+    #[test]
+    fn a_jid_is_small() {
+        assert_eq!(size_of::<Jid>(), 24);
+        assert_eq!(size_of::<Option<Jid>>(), 24);
+    }
+
+    #[test]
+    fn with_resource_replaces_the_resource() {
+        let jid = Jid::new("juliet@example.com/balcony").unwrap();
+        let moved = jid.with_resource("Orchard").unwrap();
+        assert_eq!(moved.as_str(), "juliet@example.com/Orchard");
+        assert_eq!(moved.resource(), "Orchard");
+        assert_eq!(
+            jid.with_resource(""),
+            Err(JidError::Empty(Part::Resourcepart))
+        );
+    }
+
+    #[test]
+    fn bare_and_full_sort_themselves() {
+        let full = Jid::new("a@b/c").unwrap().try_into_full().unwrap();
+        assert_eq!(full.to_bare().as_str(), "a@b");
+        assert_eq!(full.to_bare().node(), Some("a"));
+        let bare = Jid::new("a@b").unwrap().try_into_full().unwrap_err();
+        assert_eq!(bare, Jid::new("a@b").unwrap());
+        assert_eq!(Jid::from(bare.clone()).into_bare(), bare);
+    }
+}

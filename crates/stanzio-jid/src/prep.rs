@@ -1,0 +1,343 @@
+//! Preparation and enforcement of each JID part (RFC 7622 §3.2–§3.4).
+//!
+//! Every part has a fast path for ASCII input that needs no Unicode tables and
+//! allocates nothing, and a slow path through `precis-profiles` or `idna`. The
+//! fast path only ever *accepts*: anything it is unsure about goes to the slow
+//! path, which is the single source of truth for errors. The tests check that
+//! both paths agree on every ASCII input the fast path accepts.
+
+use std::borrow::Cow;
+use std::net::Ipv6Addr;
+
+use idna::uts46::{AsciiDenyList, Hyphens, Uts46};
+use precis_profiles::precis_core::profile::{PrecisFastInvocation, stabilize};
+use precis_profiles::precis_core::{self, IdentifierClass, StringClass};
+use precis_profiles::{OpaqueString, UsernameCaseMapped};
+
+use crate::error::{DomainError, JidError, Part};
+
+/// The most bytes a part may have after preparation (RFC 7622 §3.1).
+pub(crate) const MAX_PART_BYTES: usize = 1023;
+
+/// The longest DNS label, in bytes of its ASCII form (RFC 1035 §2.3.4).
+const MAX_LABEL_BYTES: usize = 63;
+
+/// Characters RFC 7622 §3.3.1 excludes from localparts on top of the
+/// UsernameCaseMapped profile, which allows them.
+const LOCALPART_EXCLUDED: [char; 8] = ['"', '&', '\'', '/', ':', '<', '>', '@'];
+
+/// A part in prepared form, ready to be copied into the JID's one buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Prepared<'a> {
+    /// The input was already in prepared form.
+    Verbatim(&'a str),
+    /// ASCII input whose prepared form is its ASCII lowercase. It is lowercased
+    /// while being copied, so the fast path allocates nothing of its own.
+    AsciiLowercase(&'a str),
+    /// The output of the PRECIS or IDNA machinery.
+    Mapped(String),
+}
+
+impl<'a> From<Cow<'a, str>> for Prepared<'a> {
+    fn from(cow: Cow<'a, str>) -> Self {
+        match cow {
+            Cow::Borrowed(s) => Self::Verbatim(s),
+            Cow::Owned(s) => Self::Mapped(s),
+        }
+    }
+}
+
+impl Prepared<'_> {
+    /// Length in bytes of the prepared form.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::Verbatim(s) | Self::AsciiLowercase(s) => s.len(),
+            Self::Mapped(s) => s.len(),
+        }
+    }
+
+    /// Appends the prepared form to `out`.
+    pub(crate) fn push_to(&self, out: &mut String) {
+        match self {
+            Self::Verbatim(s) => out.push_str(s),
+            Self::AsciiLowercase(s) => out.extend(s.chars().map(|c| c.to_ascii_lowercase())),
+            Self::Mapped(s) => out.push_str(s),
+        }
+    }
+}
+
+/// Prepares a localpart: PRECIS UsernameCaseMapped (RFC 7622 §3.3.2, RFC 8265
+/// §3.3) plus the XMPP exclusions of RFC 7622 §3.3.1.
+pub(crate) fn localpart(input: &str) -> Result<Prepared<'_>, JidError> {
+    match localpart_ascii(input) {
+        Some(prepared) => Ok(prepared),
+        None => localpart_precis(input).map(Prepared::from),
+    }
+}
+
+/// The localpart fast path. For ASCII, UsernameCaseMapped reduces to this:
+/// width mapping and NFC change nothing, there is no right-to-left character
+/// for the bidi rule, the IdentifierClass allows exactly U+0021..U+007E
+/// (RFC 8264 §9.11, "ASCII7"), and case mapping is ASCII lowercasing.
+fn localpart_ascii(input: &str) -> Option<Prepared<'_>> {
+    let mut has_upper = false;
+    for byte in input.bytes() {
+        match byte {
+            b'A'..=b'Z' => has_upper = true,
+            b'"' | b'&' | b'\'' | b'/' | b':' | b'<' | b'>' | b'@' => return None,
+            0x21..=0x7e => {}
+            _ => return None,
+        }
+    }
+    match (input.is_empty(), has_upper) {
+        (true, _) => None,
+        (false, true) => Some(Prepared::AsciiLowercase(input)),
+        (false, false) => Some(Prepared::Verbatim(input)),
+    }
+}
+
+/// The localpart slow path through `precis-profiles`.
+pub(crate) fn localpart_precis(input: &str) -> Result<Cow<'_, str>, JidError> {
+    let part = Part::Localpart;
+    if input.is_empty() {
+        return Err(JidError::Empty(part));
+    }
+    let prepared = UsernameCaseMapped::enforce(input).map_err(|err| match err {
+        // For non-empty input, `Invalid` comes only from the directionality
+        // rule (RFC 8265 §3.3.3 step 5): width mapping, case mapping and NFC
+        // never empty a string.
+        precis_core::Error::Invalid => JidError::Bidi(part),
+        other => precis_error(part, other),
+    })?;
+    let prepared = stable(part, prepared, |s| UsernameCaseMapped::enforce(s))?;
+    match prepared.chars().find(|c| LOCALPART_EXCLUDED.contains(c)) {
+        Some(ch) => Err(JidError::ExcludedLocalpartChar(ch)),
+        None => Ok(prepared),
+    }
+}
+
+/// Prepares a resourcepart: PRECIS OpaqueString (RFC 7622 §3.4.2, RFC 8265 §4.2).
+pub(crate) fn resourcepart(input: &str) -> Result<Prepared<'_>, JidError> {
+    // For ASCII, OpaqueString reduces to this: the FreeformClass allows
+    // U+0020..U+007E (RFC 8264 §9.11 and §9.14), only non-ASCII spaces are
+    // mapped, and NFC changes nothing. Case is kept.
+    if !input.is_empty() && input.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Ok(Prepared::Verbatim(input));
+    }
+    resourcepart_precis(input).map(Prepared::from)
+}
+
+/// The resourcepart slow path through `precis-profiles`.
+pub(crate) fn resourcepart_precis(input: &str) -> Result<Cow<'_, str>, JidError> {
+    let part = Part::Resourcepart;
+    if input.is_empty() {
+        return Err(JidError::Empty(part));
+    }
+    let prepared = OpaqueString::enforce(input).map_err(|err| match err {
+        // OpaqueString returns `Invalid` only for an empty string.
+        precis_core::Error::Invalid => JidError::Empty(part),
+        other => precis_error(part, other),
+    })?;
+    stable(part, prepared, |s| OpaqueString::enforce(s))
+}
+
+/// Applies the profile again until the result stops changing, as RFC 8264 §7
+/// asks, so that a prepared JID parses back to itself. Input the first pass
+/// left untouched is stable already.
+fn stable<'a, F>(part: Part, once: Cow<'a, str>, enforce: F) -> Result<Cow<'a, str>, JidError>
+where
+    F: for<'b> Fn(&'b str) -> Result<Cow<'b, str>, precis_core::Error>,
+{
+    match once {
+        Cow::Borrowed(_) => Ok(once),
+        Cow::Owned(_) => stabilize(once, enforce).map_err(|_| JidError::Unstable(part)),
+    }
+}
+
+/// Maps a PRECIS error other than `Invalid`, whose meaning depends on the profile.
+fn precis_error(part: Part, err: precis_core::Error) -> JidError {
+    use precis_core::UnexpectedError as U;
+    let info = match err {
+        precis_core::Error::BadCodepoint(info)
+        | precis_core::Error::Unexpected(U::ContextRuleNotApplicable(info))
+        | precis_core::Error::Unexpected(U::MissingContextRule(info)) => info,
+        _ => return JidError::Precis(part),
+    };
+    match char::from_u32(info.cp) {
+        Some(ch) => JidError::ForbiddenChar { part, ch },
+        None => JidError::Precis(part),
+    }
+}
+
+/// Prepares a domainpart (RFC 7622 §3.2): an IPv4 address, a bracketed IPv6
+/// address, or a domain name mapped by UTS #46 and checked against IDNA2008.
+pub(crate) fn domainpart(input: &str) -> Result<Prepared<'_>, JidError> {
+    // RFC 7622 §3.2: a final dot is stripped before any other step.
+    let input = input.strip_suffix('.').unwrap_or(input);
+    if input.is_empty() {
+        return Err(JidError::Empty(Part::Domainpart));
+    }
+    if let Some(literal) = input.strip_prefix('[') {
+        return ipv6_literal(literal);
+    }
+    // A dotted-quad IPv4 address is also a valid LDH name and is kept as it is.
+    match hostname_ascii(input) {
+        Some(prepared) => Ok(prepared),
+        None => hostname_idna(input).map(Prepared::from),
+    }
+}
+
+/// `literal` is what follows the `[`. The stored form is the RFC 5952 text of
+/// the address, so `[::1]` and `[0:0::1]` are the same JID.
+fn ipv6_literal(literal: &str) -> Result<Prepared<'_>, JidError> {
+    let invalid = JidError::InvalidDomain(DomainError::Ipv6Literal);
+    let address: Ipv6Addr = literal
+        .strip_suffix(']')
+        .and_then(|inner| inner.parse().ok())
+        .ok_or(invalid)?;
+    Ok(Prepared::Mapped(format!("[{address}]")))
+}
+
+/// The domain fast path: NR-LDH labels (RFC 5890 §2.3.1) of letters, digits
+/// and inner hyphens, up to 63 bytes each. UTS #46 maps these to their ASCII
+/// lowercase and nothing else. Labels with hyphens in the third and fourth
+/// position (`xn--` A-labels among them) take the slow path.
+fn hostname_ascii(input: &str) -> Option<Prepared<'_>> {
+    let mut has_upper = false;
+    for label in input.split('.') {
+        let bytes = label.as_bytes();
+        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+            return None;
+        };
+        if bytes.len() > MAX_LABEL_BYTES
+            || first == b'-'
+            || last == b'-'
+            || bytes.get(2..4) == Some(b"--")
+        {
+            return None;
+        }
+        for &byte in bytes {
+            match byte {
+                b'A'..=b'Z' => has_upper = true,
+                b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+                _ => return None,
+            }
+        }
+    }
+    Some(if has_upper {
+        Prepared::AsciiLowercase(input)
+    } else {
+        Prepared::Verbatim(input)
+    })
+}
+
+/// The domain slow path: UTS #46 mapping to U-labels, then the IDNA2008
+/// checks UTS #46 leaves out. `input` has had its trailing dot stripped.
+pub(crate) fn hostname_idna(input: &str) -> Result<Cow<'_, str>, JidError> {
+    let part = Part::Domainpart;
+    // STD3 (RFC 5890 §2.3.1 NR-LDH): of ASCII, only letters, digits, hyphens
+    // and the dot. Checked here first so the error can name the character.
+    if let Some(ch) = input
+        .chars()
+        .find(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        return Err(JidError::ForbiddenChar { part, ch });
+    }
+    // Non-transitional UTS #46 ToUnicode: maps case, width and compatibility
+    // forms, decodes A-labels to U-labels, and checks the validity criteria
+    // (hyphens per CheckHyphens, bidi per RFC 5893, joiners per RFC 5892 A.1-2).
+    let (mapped, result) =
+        Uts46::new().to_unicode(input.as_bytes(), AsciiDenyList::STD3, Hyphens::Check);
+    if result.is_err() {
+        return Err(JidError::InvalidDomain(DomainError::Idna));
+    }
+    for label in mapped.split('.') {
+        check_label(label)?;
+    }
+    Ok(mapped)
+}
+
+/// Checks one UTS #46-mapped label against what RFC 7622 §3.2 adds: it must
+/// be a U-label of IDNA2008, and its A-label must fit DNS.
+fn check_label(label: &str) -> Result<(), JidError> {
+    if label.is_empty() {
+        return Err(JidError::InvalidDomain(DomainError::EmptyLabel));
+    }
+    let ascii_len = if label.is_ascii() {
+        label.len()
+    } else {
+        // UTS #46 accepts symbols such as U+265A that IDNA2008 disallows
+        // (RFC 5892 §2.3). The PRECIS IdentifierClass derives from the same
+        // RFC 5892 categories and disallows them too, so its tables do the
+        // check; its extra ASCII symbols are already excluded by STD3.
+        IdentifierClass::default()
+            .allows(label)
+            .map_err(|err| precis_error(Part::Domainpart, err))?;
+        idna::punycode::encode_str(label).map_or(usize::MAX, |puny| puny.len() + "xn--".len())
+    };
+    if ascii_len > MAX_LABEL_BYTES {
+        return Err(JidError::InvalidDomain(DomainError::LabelTooLong { len: ascii_len }));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text(prepared: Prepared<'_>) -> String {
+        let mut out = String::new();
+        prepared.push_to(&mut out);
+        out
+    }
+
+    proptest! {
+        // The fast paths must give exactly what the PRECIS/IDNA path gives.
+        #[test]
+        fn localpart_fast_path_agrees(input in "[\\x20-\\x7f]{0,12}") {
+            if let Some(fast) = localpart_ascii(&input) {
+                prop_assert_eq!(text(fast), localpart_precis(&input).unwrap());
+            }
+        }
+
+        #[test]
+        fn resourcepart_fast_path_agrees(input in "[\\x20-\\x7f]{0,12}") {
+            if let Ok(fast @ Prepared::Verbatim(_)) = resourcepart(&input) {
+                prop_assert_eq!(text(fast), resourcepart_precis(&input).unwrap());
+            }
+        }
+
+        #[test]
+        fn domainpart_fast_path_agrees(input in "[a-zA-Z0-9.-]{0,12}|[a-z]{60,66}") {
+            if let Some(fast) = hostname_ascii(&input) {
+                prop_assert_eq!(text(fast), hostname_idna(&input).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_take_the_common_cases() {
+        assert_eq!(localpart_ascii("juliet"), Some(Prepared::Verbatim("juliet")));
+        assert_eq!(localpart_ascii("Juliet"), Some(Prepared::AsciiLowercase("Juliet")));
+        assert_eq!(hostname_ascii("Example.COM"), Some(Prepared::AsciiLowercase("Example.COM")));
+        assert_eq!(hostname_ascii("192.0.2.1"), Some(Prepared::Verbatim("192.0.2.1")));
+        assert_eq!(hostname_ascii("xn--bcher-kva.example"), None);
+        assert_eq!(localpart_ascii("\"juliet\""), None);
+    }
+
+    #[test]
+    fn bidi_failure_in_the_localpart_is_named() {
+        // An RTL letter followed by an LTR letter breaks RFC 5893 rule 2.
+        assert_eq!(localpart_precis("\u{05d0}a"), Err(JidError::Bidi(Part::Localpart)));
+    }
+
+    #[test]
+    fn idna2008_disallowed_symbols_are_rejected_in_domains() {
+        let king = JidError::ForbiddenChar { part: Part::Domainpart, ch: '\u{265a}' };
+        assert_eq!(hostname_idna("\u{265a}.example"), Err(king));
+        // The same label reached through its A-label.
+        let snowman = JidError::ForbiddenChar { part: Part::Domainpart, ch: '\u{2603}' };
+        assert_eq!(hostname_idna("xn--n3h.net"), Err(snowman));
+    }
+}
