@@ -62,6 +62,8 @@ pub struct StreamReader {
     bytes_in_element: usize,
     /// Whether the parser stands between top-level elements.
     at_boundary: bool,
+    /// A self-closing header also ended the stream; `End` is due.
+    end_pending: bool,
     /// Whether the current run of white space was already reported.
     whitespace_reported: bool,
     error: Option<ReadError>,
@@ -86,6 +88,7 @@ impl StreamReader {
             assembler: Assembler::new(limits),
             bytes_in_element: 0,
             at_boundary: false,
+            end_pending: false,
             whitespace_reported: false,
             error: None,
         }
@@ -140,6 +143,9 @@ impl StreamReader {
     }
 
     fn read_inner(&mut self, input: &mut &[u8]) -> Result<Option<StreamEvent>, ReadError> {
+        if std::mem::take(&mut self.end_pending) {
+            return Ok(Some(StreamEvent::End));
+        }
         loop {
             if self.at_boundary {
                 // Between top-level elements only white space and `<` are
@@ -155,8 +161,11 @@ impl StreamReader {
                     }
                     continue;
                 }
-                if input.is_empty() {
+                let Some(&next) = input.first() else {
                     return Ok(None);
+                };
+                if next != b'<' && self.state == ReaderState::InStream {
+                    return Err(ReadError::TextAtStreamLevel);
                 }
                 if self.state == ReaderState::Ended {
                     return Err(ReadError::xml(
@@ -247,10 +256,15 @@ impl StreamReader {
                 self.scope = scope;
                 self.state = ReaderState::InStream;
                 self.boundary();
+                // `<stream:stream/>` ends as it opens: rxml has the foot
+                // ready without further input, and it is reported next.
+                let mut nothing: &[u8] = &[];
+                if let Ok(Some(RawEvent::ElementFoot(_))) = self.parser.parse(&mut nothing, false) {
+                    self.state = ReaderState::Ended;
+                    self.end_pending = true;
+                }
                 Ok(Some(StreamEvent::Header(header)))
             }
-            // `<stream:stream/>`: the header closed at once. The header was
-            // already reported, so this is the end of the stream.
             RawEvent::ElementFoot(_) => self.end_stream(),
             RawEvent::Text(..) => Ok(None),
         }
@@ -265,7 +279,7 @@ impl StreamReader {
     fn handle_in_stream(&mut self, event: RawEvent) -> Result<Option<StreamEvent>, ReadError> {
         if self.assembler.is_idle() {
             match event {
-                // White space was consumed at the boundary, so this is junk.
+                // Text is caught at the boundary; rxml reports none here.
                 RawEvent::Text(..) => return Err(ReadError::TextAtStreamLevel),
                 RawEvent::ElementFoot(_) => return self.end_stream(),
                 _ => {}
