@@ -1,1 +1,180 @@
-//! stanzio-sasl (in progress)
+//! SASL for XMPP as sans-IO step machines, client and server: PLAIN (RFC 4616),
+//! SCRAM-SHA-1/-256/-512 and their `-PLUS` forms (RFC 5802, RFC 7677), EXTERNAL
+//! (RFC 4422 Appendix A) and ANONYMOUS (RFC 4505), with XEP-0440 channel-binding choice,
+//! XEP-0474 downgrade protection and the XEP-0515 TLS-version attribute.
+//!
+//! The crate knows nothing of XML, sockets, TLS or clocks. It takes and returns the raw
+//! SASL payloads; the stream layer base64-encodes them into `<auth/>`, `<challenge/>`,
+//! `<response/>` and `<success/>`. Channel-binding data and the TLS version come from the
+//! caller ([`TlsInfo`]); nonces and salts from a caller-supplied [`RandomSource`].
+//!
+//! # Client
+//!
+//! ```
+//! use stanzio_sasl::*;
+//!
+//! # struct Counter(u8);
+//! # impl RandomSource for Counter {
+//! #     fn fill(&mut self, buf: &mut [u8]) { for b in buf { self.0 = self.0.wrapping_add(1); *b = self.0; } }
+//! # }
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let mut rng = Counter(0);
+//! let tls = TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [9; 32]);
+//! // The server: a config, stored credentials, one machine per exchange.
+//! let config = ServerConfig::new(*b"server secret, stable and private");
+//! let offer = config.offer(Some(&tls)); // what <stream:features/> carries
+//! let record = StoredCredentials::generate(HashAlgorithm::Sha512, "r0m30", 4096, &mut rng)?;
+//!
+//! // The client: select from the offer, then step.
+//! let credentials = Credentials::password("juliet", "r0m30");
+//! let selection = select(&offer, Some(&tls), &credentials, &ClientPolicy::default())?;
+//! let mut client = ClientMechanism::new(&selection, &credentials, &mut rng)?;
+//! assert_eq!(client.mechanism().name(), "SCRAM-SHA-512-PLUS");
+//!
+//! let mut server = ServerMechanism::new(&config, Some(&tls), client.mechanism().name(), &mut rng)?;
+//! let ServerStep::CredentialsNeeded { username, .. } =
+//!     server.handle_response(&client.initial_response()?)?
+//! else { unreachable!() };
+//! assert_eq!(username, "juliet"); // look the record up, maybe asynchronously
+//! let ServerStep::Challenge(server_first) = server.provide_credentials(Some(record))? else {
+//!     unreachable!()
+//! };
+//! let client_final = client.step(&server_first)?;
+//! let ServerStep::Success { identity, additional_data: Some(server_final) } =
+//!     server.handle_response(&client_final)?
+//! else { unreachable!() };
+//! assert_eq!(identity.authcid.as_deref(), Some("juliet"));
+//! client.finish(&server_final)?; // verifies the server signature
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Design notes (manual)
+//!
+//! ## State machines
+//!
+//! Client ([`ClientMechanism`]): `new` → `initial_response` (once) → `step` per
+//! challenge → `finish` with the success data.
+//! - PLAIN, EXTERNAL, ANONYMOUS: initial response, then success with no data; any
+//!   challenge or success data is a [`ClientError::Malformed`].
+//! - SCRAM: client-first → (server-first) client-final → server-final, which arrives
+//!   either in `<success/>` or as a last challenge answered with an empty response
+//!   (RFC 6120 §6.3.10). `finish` returns `Ok` only once `v=` verified:
+//!   [`ClientError::SuccessWithoutSignature`] otherwise.
+//! - A peer error is sticky: later calls return [`ClientError::OutOfOrder`]. Caller
+//!   misuse (`OutOfOrder`) leaves the state as it was.
+//!
+//! Server ([`ServerMechanism`]): `new(requested name)` → `handle_response(initial)`:
+//! - PLAIN, SCRAM → [`ServerStep::CredentialsNeeded`] → `provide_credentials(record or
+//!   None)` → PLAIN: `Success`/`Failure`; SCRAM: `Challenge(server-first)` →
+//!   `handle_response(client-final)` → `Success { additional_data: v= }` or `Failure`.
+//! - EXTERNAL, ANONYMOUS → `Success` at once (the caller checks the certificate, and
+//!   whether the authzid is allowed).
+//! - [`ServerMechanism::abort`] for `<abort/>` and for the caller's own conditions
+//!   (`account-disabled`, `credentials-expired`, `invalid-authzid`,
+//!   `temporary-auth-failure`, `mechanism-too-weak`). The machine itself produces
+//!   `invalid-mechanism`, `encryption-required`, `malformed-request`, `invalid-authzid`
+//!   and `not-authorized`; `incorrect-encoding` (bad base64) belongs to the stream layer.
+//!
+//! The server works from [`StoredCredentials`] (salt, iterations, StoredKey, ServerKey),
+//! never from the password; PLAIN is checked against the same record.
+//!
+//! ## Selection ([`select`])
+//!
+//! - Password credentials: SCRAM-SHA-512/256/1-PLUS when both sides can bind, then
+//!   SCRAM-SHA-512/256/1, then PLAIN only if [`ClientPolicy::allow_plain`] and only
+//!   over TLS. EXTERNAL and ANONYMOUS credentials select exactly those.
+//! - Binding type: with XEP-0440 types, the strongest shared one (tls-exporter >
+//!   tls-unique > tls-server-end-point). Without XEP-0440: tls-exporter on TLS 1.3;
+//!   tls-unique, then tls-server-end-point on TLS 1.2. tls-unique is never used on TLS 1.3.
+//! - GS2 flag (RFC 5802 §6, XEP-0440 §3): `p=<type>` when binding; `y` when this client
+//!   could bind but no `-PLUS` was offered; `n` otherwise. When `-PLUS` is offered but no
+//!   type is shared, the client continues with `n` and requires a matching XEP-0474 `h`
+//!   (XEP-0474 §7). XEP-0440 types without any `-PLUS` abort the selection (rule 5).
+//! - The server fails `y` whenever it offered `-PLUS` (`server-does-support-channel-binding`).
+//!
+//! ## Fallback without channel binding
+//!
+//! Prosody 0.12 and ejabberd 23 implement only tls-unique; ejabberd also offers `-PLUS`
+//! on TLS 1.3 and rejects tls-exporter with `not-authorized` (shared/interop README).
+//! After a failed `-PLUS` attempt the caller may call
+//! [`Selection::without_channel_binding`]: the strongest SCRAM without `-PLUS`, flag `n`.
+//! It is never taken silently: it is a separate call, the result says
+//! [`Selection::is_fallback`], it can be turned off with
+//! [`ClientPolicy::channel_binding_fallback`], and the caller should log or report it.
+//!
+//! ## Downgrade protection
+//!
+//! [`downgrade_protection_hash`] is the one XEP-0474 §6.1 computation: the server puts it
+//! in `h=` from [`ServerConfig::offer`], the client recomputes it from the
+//! [`ServerOffer`] it received and fails with [`ClientError::DowngradeDetected`] on a
+//! difference. With [`ServerConfig::announce_tls_version`] the server adds XEP-0515
+//! `t=<version>`; the client fails with [`ClientError::TlsVersionMismatch`] if it differs
+//! from its own.
+//!
+//! ## String preparation
+//!
+//! RFC 5802 §5.1 and §2.2 ask for SASLprep (RFC 4013): usernames as *query* strings
+//! (unassigned code points allowed) and passwords as *stored* strings (unassigned code
+//! points prohibited). This crate uses `stringprep::saslprep` for both, on both sides
+//! (RFC 4616 §2 asks the PLAIN server to prepare authcid and password too):
+//! - it treats every string as a stored string, so a username with a code point
+//!   unassigned in Unicode 3.2 is refused, which is stricter than RFC 5802 for
+//!   usernames but loses nothing in XMPP: the username is a JID localpart, and PRECIS
+//!   (RFC 7613/8265 UsernameCaseMapped, used by RFC 7622) disallows unassigned code points
+//!   as well;
+//! - its NFKC step uses the current Unicode tables rather than 3.2's; Unicode's
+//!   normalization stability policy keeps the results equal for code points assigned in
+//!   3.2, the only ones accepted.
+//! - An empty result is refused (RFC 5802 §5.1 "SHOULD abort"; RFC 4616 `1*SAFE`).
+//! - PRECIS OpaqueString (RFC 8265) is *not* substituted: RFC 8265 §1 leaves SCRAM on
+//!   SASLprep, and the two differ (OpaqueString normalizes with NFC instead of NFKC and
+//!   keeps the "mapped to nothing" characters such as U+00AD, so `I\u{AD}X` or `Ⅸ`
+//!   would give other keys), which would break logins with records made by other
+//!   servers.
+//! - The authzid is a JID: it is only escaped (`=2C`, `=3D`), not SASLprep-ed; JID rules
+//!   (RFC 7622) are the caller's. The server hashes the username as received in the
+//!   AuthMessage; it reports the SASLprep-ed name for the record lookup.
+//!
+//! ## Constant time and probing
+//!
+//! - Proof (`H(ClientKey) == StoredKey`), server signature and PLAIN key comparisons use
+//!   `subtle`.
+//! - An unknown user (`provide_credentials(None)`) gets a record derived by HMAC from the
+//!   server secret and the username (stable salt per name), and runs the same code as a
+//!   wrong password, ending in the same `not-authorized` and text. The record lookup
+//!   itself is the caller's and should take similar time for both cases.
+//! - Not constant time: parsing, the nonce and `c=` comparisons (public values).
+//!
+//! ## Iteration counts
+//!
+//! The client refuses counts below [`ClientPolicy::min_iterations`] (default 4096,
+//! RFC 7677 §4) and above [`ClientPolicy::max_iterations`] (default
+//! [`DEFAULT_MAX_ITERATIONS`], see there).
+#![forbid(unsafe_code)]
+
+mod client;
+mod crypto;
+mod error;
+mod mechanism;
+mod prep;
+mod scram;
+mod select;
+mod server;
+mod ssdp;
+
+pub use client::ClientMechanism;
+pub use crypto::{RandomSource, SALT_LEN, StoredCredentials};
+pub use error::{ClientError, Condition, Failure, PrepError, SelectionError, ServerError, Stage};
+pub use mechanism::{
+    ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo, TlsVersion,
+};
+pub use scram::Gs2Flag;
+pub use select::{
+    ClientPolicy, Credentials, DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS, Selection, select,
+};
+pub use server::{Identity, ServerConfig, ServerMechanism, ServerStep};
+pub use ssdp::downgrade_protection_hash;
+
+#[cfg(test)]
+mod tests;

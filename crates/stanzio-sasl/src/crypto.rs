@@ -1,0 +1,269 @@
+//! The SCRAM primitives of RFC 5802 §2.2 and §3, written once, generic over the hash,
+//! plus the caller-supplied random source and the server's credential records.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::digest::{Digest, Key};
+use hmac::{EagerHash, Hmac, KeyInit, Mac};
+use subtle::ConstantTimeEq;
+
+use crate::HashAlgorithm;
+use crate::error::PrepError;
+use crate::prep;
+
+/// Where nonces and salts come from. The crate never draws random numbers itself, so
+/// the caller picks the generator (an OS CSPRNG in production, a fixed sequence in tests).
+pub trait RandomSource {
+    /// Fills `buf` with random bytes.
+    fn fill(&mut self, buf: &mut [u8]);
+}
+
+/// Random bytes per nonce: 24 bytes = 192 bits, printed as 32 base64 characters, which
+/// never contain `,` (RFC 5802 §7 `printable`).
+const NONCE_BYTES: usize = 24;
+
+/// Salt length for new credential records (128 bits, as NIST SP 800-132 §5.1 asks).
+pub const SALT_LEN: usize = 16;
+
+/// A fresh nonce from `rng`.
+pub(crate) fn nonce(rng: &mut dyn RandomSource) -> String {
+    let mut bytes = [0u8; NONCE_BYTES];
+    rng.fill(&mut bytes);
+    BASE64.encode(bytes)
+}
+
+/// HMAC keyed per RFC 2104 §2. hmac 0.13 only offers `new_from_slice`, which returns a
+/// `Result` although HMAC accepts every key length; building the block-sized key here (pad
+/// with zeros, or hash a key longer than a block first) lets us call the infallible
+/// `KeyInit::new` and keeps `expect` out of this crate. The result is identical.
+fn keyed<D: EagerHash>(key: &[u8]) -> Hmac<D> {
+    let mut block = Key::<Hmac<D>>::default();
+    let hashed;
+    let key = if key.len() > block.len() {
+        hashed = D::digest(key);
+        hashed.as_slice()
+    } else {
+        key
+    };
+    for (dst, src) in block.iter_mut().zip(key) {
+        *dst = *src;
+    }
+    <Hmac<D> as KeyInit>::new(&block)
+}
+
+fn hmac_generic<D: EagerHash>(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut mac = keyed::<D>(key);
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn hi_generic<D: EagerHash>(password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+    let mut out = vec![0u8; <D as Digest>::output_size()];
+    pbkdf2::pbkdf2_hmac::<D>(password, salt, iterations, &mut out);
+    out
+}
+
+impl HashAlgorithm {
+    /// `HMAC(key, parts[0] ‖ parts[1] ‖ …)`.
+    pub(crate) fn hmac(self, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+        match self {
+            Self::Sha1 => hmac_generic::<sha1::Sha1>(key, parts),
+            Self::Sha256 => hmac_generic::<sha2::Sha256>(key, parts),
+            Self::Sha512 => hmac_generic::<sha2::Sha512>(key, parts),
+        }
+    }
+
+    /// `H(data)`.
+    pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            Self::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+
+    /// `Hi(str, salt, i)` of RFC 5802 §2.2: PBKDF2 with HMAC-H and dkLen = output length.
+    pub(crate) fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+        match self {
+            Self::Sha1 => hi_generic::<sha1::Sha1>(password, salt, iterations),
+            Self::Sha256 => hi_generic::<sha2::Sha256>(password, salt, iterations),
+            Self::Sha512 => hi_generic::<sha2::Sha512>(password, salt, iterations),
+        }
+    }
+}
+
+/// ClientKey and ServerKey from a SaltedPassword (RFC 5802 §3).
+pub(crate) struct DerivedKeys {
+    pub(crate) client_key: Vec<u8>,
+    pub(crate) server_key: Vec<u8>,
+}
+
+impl DerivedKeys {
+    pub(crate) fn new(hash: HashAlgorithm, prepared_password: &str, salt: &[u8], i: u32) -> Self {
+        let salted = hash.hi(prepared_password.as_bytes(), salt, i);
+        Self {
+            client_key: hash.hmac(&salted, &[b"Client Key"]),
+            server_key: hash.hmac(&salted, &[b"Server Key"]),
+        }
+    }
+}
+
+/// `a XOR b` over the shorter length (both are hash outputs of the same length here).
+pub(crate) fn xor(a: &[u8], b: &[u8]) -> Vec<u8> {
+    a.iter().zip(b).map(|(x, y)| x ^ y).collect()
+}
+
+/// Constant-time equality (`subtle`); a length difference is not secret.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+/// What a server stores per account and hash instead of the password (RFC 5802 §3,
+/// "the server stores StoredKey and ServerKey"): enough to verify SCRAM and PLAIN logins,
+/// not enough to impersonate the user to another server.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredCredentials {
+    /// The hash these keys were made with.
+    pub hash: HashAlgorithm,
+    /// The salt (sent to the client in `s=`).
+    pub salt: Vec<u8>,
+    /// The PBKDF2 iteration count (sent in `i=`).
+    pub iterations: u32,
+    /// `H(ClientKey)`.
+    pub stored_key: Vec<u8>,
+    /// `HMAC(SaltedPassword, "Server Key")`.
+    pub server_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for StoredCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The keys are password-equivalent for this server; keep them out of logs.
+        f.debug_struct("StoredCredentials")
+            .field("hash", &self.hash)
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoredCredentials {
+    /// Derives the record from a password, a salt and an iteration count. The password is
+    /// prepared with SASLprep as a stored string (RFC 5802 §2.2; see the crate docs).
+    ///
+    /// # Errors
+    /// [`PrepError`] when the password is empty or SASLprep rejects it.
+    pub fn derive(
+        hash: HashAlgorithm,
+        password: &str,
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<Self, PrepError> {
+        let password = prep::password(password)?;
+        Ok(Self::from_prepared(hash, &password, salt, iterations))
+    }
+
+    /// Like [`derive`](Self::derive) with a fresh [`SALT_LEN`]-byte salt from `rng`.
+    ///
+    /// # Errors
+    /// [`PrepError`] when the password is empty or SASLprep rejects it.
+    pub fn generate(
+        hash: HashAlgorithm,
+        password: &str,
+        iterations: u32,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Self, PrepError> {
+        let mut salt = [0u8; SALT_LEN];
+        rng.fill(&mut salt);
+        Self::derive(hash, password, &salt, iterations)
+    }
+
+    pub(crate) fn from_prepared(
+        hash: HashAlgorithm,
+        prepared_password: &str,
+        salt: &[u8],
+        iterations: u32,
+    ) -> Self {
+        let keys = DerivedKeys::new(hash, prepared_password, salt, iterations);
+        Self {
+            hash,
+            salt: salt.to_vec(),
+            iterations,
+            stored_key: hash.digest(&keys.client_key),
+            server_key: keys.server_key,
+        }
+    }
+
+    /// A record for an account that does not exist, derived from the server secret and the
+    /// username, so that repeated probes of one name see one stable salt, exactly as for a
+    /// real account; the keys match no password in practice (2^-160 or less).
+    pub(crate) fn fake(hash: HashAlgorithm, secret: &[u8], username: &str, i: u32) -> Self {
+        let label = |what: &[u8]| hash.hmac(secret, &[what, b"\0", username.as_bytes()]);
+        let mut salt = label(b"stanzio-sasl fake salt");
+        salt.truncate(SALT_LEN);
+        Self {
+            hash,
+            salt,
+            iterations: i,
+            stored_key: label(b"stanzio-sasl fake stored key"),
+            server_key: label(b"stanzio-sasl fake server key"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> Vec<u8> {
+        BASE64.decode(s).unwrap()
+    }
+
+    #[test]
+    fn stored_keys_match_protocol_notes() {
+        // PROTOCOL-NOTES §4 (derived from RFC 5802 §5 and RFC 7677 §3 inputs).
+        let r = StoredCredentials::derive(HashAlgorithm::Sha1, "pencil", &b64("QSXCR+Q6sek8bf92"), 4096)
+            .unwrap();
+        assert_eq!(BASE64.encode(&r.stored_key), "6dlGYMOdZcOPutkcNY8U2g7vK9Y=");
+        assert_eq!(BASE64.encode(&r.server_key), "D+CSWLOshSulAsxiupA+qs2/fTE=");
+        let r = StoredCredentials::derive(
+            HashAlgorithm::Sha256,
+            "pencil",
+            &b64("W22ZaJ0SNY7soEsUEjb6gQ=="),
+            4096,
+        )
+        .unwrap();
+        assert_eq!(BASE64.encode(&r.stored_key), "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=");
+        assert_eq!(BASE64.encode(&r.server_key), "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=");
+    }
+
+    #[test]
+    fn hmac_matches_rfc4231_long_key() {
+        // RFC 4231 §4.7 test case 6: a 131-byte key, longer than the SHA-256 block, is
+        // hashed first (RFC 2104 §2); this exercises that branch of `keyed`.
+        let key = [0xaa_u8; 131];
+        let mac = HashAlgorithm::Sha256.hmac(
+            &key,
+            &[b"Test Using Larger Than Block-Size Key - Hash Key First"],
+        );
+        assert_eq!(
+            BASE64.encode(mac),
+            BASE64.encode([
+                0x60, 0xe4, 0x31, 0x59, 0x1e, 0xe0, 0xb6, 0x7f, 0x0d, 0x8a, 0x26, 0xaa, 0xcb, 0xf5,
+                0xb7, 0x7f, 0x8e, 0x0b, 0xc6, 0x21, 0x37, 0x28, 0xc5, 0x14, 0x05, 0x46, 0x04, 0x0f,
+                0x0e, 0xe3, 0x7f, 0x54
+            ])
+        );
+    }
+
+    #[test]
+    fn fake_records_are_stable_per_user_and_differ_between_users() {
+        let a = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "alice", 4096);
+        let a2 = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "alice", 4096);
+        let b = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "bob", 4096);
+        assert_eq!(a, a2);
+        assert_ne!(a.salt, b.salt);
+        assert_eq!(a.salt.len(), SALT_LEN);
+        assert_eq!(a.stored_key.len(), 32);
+    }
+}

@@ -1,0 +1,540 @@
+//! The server side: one step machine for every mechanism, working from stored
+//! credentials that the caller looks up when asked.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use crate::crypto::{self, RandomSource, StoredCredentials};
+use crate::error::{Condition, Failure, ServerError};
+use crate::scram::{self, ReceivedFlag};
+use crate::select::DEFAULT_MIN_ITERATIONS;
+use crate::{ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo};
+use crate::{downgrade_protection_hash, prep};
+
+/// RFC 4505 §3: `trace` is at most 255 characters.
+const MAX_TRACE_CHARS: usize = 255;
+
+/// Server-wide SASL settings, shared by all connections.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Mechanisms the server implements, in the order it lists them. [`offer`](Self::offer)
+    /// drops those this connection cannot use.
+    pub mechanisms: Vec<Mechanism>,
+    /// Advertise XEP-0440 channel-binding types. Default `true`.
+    pub advertise_channel_binding_types: bool,
+    /// Send the XEP-0474 `h` attribute in the server-first-message. Default `true`.
+    pub downgrade_protection: bool,
+    /// Send the XEP-0515 `t` attribute (TLS version) when on TLS. Default `true`.
+    pub announce_tls_version: bool,
+    /// Iteration count of the fake records for unknown users. Set it to what real
+    /// records use, or the count itself tells a prober that the user does not exist.
+    /// Default [`DEFAULT_MIN_ITERATIONS`].
+    pub fake_iterations: u32,
+    secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("mechanisms", &self.mechanisms)
+            .field("advertise_channel_binding_types", &self.advertise_channel_binding_types)
+            .field("downgrade_protection", &self.downgrade_protection)
+            .field("announce_tls_version", &self.announce_tls_version)
+            .field("fake_iterations", &self.fake_iterations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerConfig {
+    /// A configuration offering every SCRAM mechanism (with and without `-PLUS`) and
+    /// PLAIN. `secret` keys the fake salts of unknown users: keep it stable across
+    /// restarts (a changing salt for one name reveals that the name does not exist) and
+    /// private (with it, fake salts can be told from real ones).
+    pub fn new(secret: impl Into<Vec<u8>>) -> Self {
+        Self {
+            mechanisms: Mechanism::ALL
+                .into_iter()
+                .filter(|m| matches!(m, Mechanism::Scram { .. } | Mechanism::Plain))
+                .collect(),
+            advertise_channel_binding_types: true,
+            downgrade_protection: true,
+            announce_tls_version: true,
+            fake_iterations: DEFAULT_MIN_ITERATIONS,
+            secret: secret.into(),
+        }
+    }
+
+    /// Whether `mechanism` can run on this connection: `-PLUS` needs binding data, PLAIN
+    /// and EXTERNAL need TLS (RFC 6120 §6.4.2; a certificate needs TLS).
+    fn usable(mechanism: Mechanism, tls: Option<&TlsInfo>) -> bool {
+        match mechanism {
+            Mechanism::Scram { plus: true, .. } => tls.is_some_and(TlsInfo::can_bind),
+            Mechanism::Plain | Mechanism::External => tls.is_some(),
+            Mechanism::Scram { plus: false, .. } | Mechanism::Anonymous => true,
+        }
+    }
+
+    /// What to advertise on a connection in this TLS state: the usable mechanisms and,
+    /// if enabled and binding data exists, the XEP-0440 types. The stream layer renders
+    /// it into `<mechanisms/>` and `<sasl-channel-binding/>`; the XEP-0474 `h` is computed
+    /// from the same value, so the two cannot disagree.
+    pub fn offer(&self, tls: Option<&TlsInfo>) -> ServerOffer {
+        let mechanisms = self
+            .mechanisms
+            .iter()
+            .filter(|&&m| Self::usable(m, tls))
+            .map(|m| m.name().to_owned());
+        let mut offer = ServerOffer::new(mechanisms);
+        if let Some(tls) = tls.filter(|t| self.advertise_channel_binding_types && t.can_bind()) {
+            let types = ChannelBindingType::ALL
+                .into_iter()
+                .filter(|&kind| tls.binding(kind).is_some())
+                .map(ChannelBindingType::name);
+            offer = offer.with_channel_binding_types(types);
+        }
+        offer
+    }
+}
+
+/// Who authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The mechanism used.
+    pub mechanism: Mechanism,
+    /// The authentication identity (SASLprep-ed username) for PLAIN and SCRAM; `None` for
+    /// EXTERNAL (the caller's certificate check names it) and ANONYMOUS.
+    pub authcid: Option<String>,
+    /// The requested authorization identity, if any. The caller decides whether `authcid`
+    /// may act as it, and answers `invalid-authzid` if not (RFC 6120 §6.4.6).
+    pub authzid: Option<String>,
+}
+
+/// What the server machine wants next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerStep {
+    /// Send this payload in `<challenge/>`.
+    Challenge(Vec<u8>),
+    /// Look up the stored credentials of `username` (asynchronously if need be), then call
+    /// [`ServerMechanism::provide_credentials`]. `authzid` is known now, so the caller may
+    /// refuse it early with [`ServerMechanism::abort`] and `invalid-authzid`.
+    CredentialsNeeded {
+        /// The SASLprep-ed authentication identity.
+        username: String,
+        /// The requested authorization identity.
+        authzid: Option<String>,
+        /// The mechanism in use (its hash says which record is needed for SCRAM).
+        mechanism: Mechanism,
+    },
+    /// Authentication succeeded: send `<success/>` with `additional_data` (SCRAM's
+    /// server-final-message) or without data (`None`).
+    Success {
+        /// Who authenticated.
+        identity: Identity,
+        /// Payload of `<success/>`.
+        additional_data: Option<Vec<u8>>,
+    },
+    /// Authentication failed: send `<failure/>` with this condition and text.
+    Failure(Failure),
+}
+
+/// A server-side SASL exchange.
+///
+/// Methods, in the order they are used:
+/// - construction: [`new`](Self::new) with the `<auth mechanism=''/>` name;
+/// - [`handle_response`](Self::handle_response): the initial response, then each
+///   `<response/>` payload (if `<auth/>` had no initial response, the stream layer sends
+///   an empty challenge first and feeds the response here, RFC 6120 §6.4.2);
+/// - [`provide_credentials`](Self::provide_credentials): after
+///   [`ServerStep::CredentialsNeeded`];
+/// - [`abort`](Self::abort): on the client's `<abort/>`, or the caller's own refusal.
+///
+/// Each returns the next [`ServerStep`]. After `Success` or `Failure` the machine is done:
+/// further calls are [`ServerError::OutOfOrder`].
+#[derive(Debug)]
+pub struct ServerMechanism {
+    mechanism: Mechanism,
+    state: State,
+    plus_offered: bool,
+    bindings: Vec<ChannelBinding>,
+    /// XEP-0474 `h`, when enabled and SCRAM is in use.
+    downgrade_hash: Option<String>,
+    /// XEP-0515 `t`, when enabled and on TLS.
+    tls_version: Option<&'static str>,
+    /// `pub(crate)` so the published vectors can fix it.
+    pub(crate) server_nonce: String,
+    secret: Vec<u8>,
+    fake_iterations: u32,
+}
+
+#[derive(Debug)]
+enum State {
+    Initial,
+    PlainCredentials {
+        authcid: String,
+        authzid: Option<String>,
+        password: String,
+    },
+    ScramCredentials(Box<ScramFirst>),
+    ClientFinal(Box<ScramPending>),
+    Finished,
+}
+
+/// What the server keeps from the client-first-message.
+#[derive(Debug)]
+struct ScramFirst {
+    hash: HashAlgorithm,
+    gs2_header: String,
+    binding: Option<ChannelBindingType>,
+    bare: String,
+    client_nonce: String,
+    authcid: String,
+    authzid: Option<String>,
+}
+
+/// What the server keeps until the client-final-message.
+#[derive(Debug)]
+struct ScramPending {
+    first: ScramFirst,
+    server_first: String,
+    nonce: String,
+    record: StoredCredentials,
+}
+
+fn fail(condition: Condition, text: &str) -> ServerStep {
+    ServerStep::Failure(Failure::new(condition, text))
+}
+
+fn malformed(text: &str) -> ServerStep {
+    fail(Condition::MalformedRequest, text)
+}
+
+impl ServerMechanism {
+    /// Starts an exchange for the mechanism the client named in `<auth/>`. `rng` supplies
+    /// the SCRAM server nonce.
+    ///
+    /// # Errors
+    /// A [`Failure`] to send at once: `encryption-required` for PLAIN or EXTERNAL
+    /// without TLS, `invalid-mechanism` for anything else not offered on this connection.
+    pub fn new(
+        config: &ServerConfig,
+        tls: Option<&TlsInfo>,
+        requested: &str,
+        rng: &mut dyn RandomSource,
+    ) -> Result<Self, Failure> {
+        let offer = config.offer(tls);
+        let mechanism = Mechanism::from_name(requested)
+            .filter(|&m| offer.offers(m))
+            .ok_or_else(|| {
+                let configured = config.mechanisms.iter().any(|m| m.name() == requested);
+                if configured && tls.is_none() && matches!(requested, "PLAIN" | "EXTERNAL") {
+                    Failure::new(Condition::EncryptionRequired, format!("{requested} needs TLS"))
+                } else {
+                    Failure::new(
+                        Condition::InvalidMechanism,
+                        format!("mechanism {requested:?} is not offered"),
+                    )
+                }
+            })?;
+        let (downgrade_hash, server_nonce) = match mechanism {
+            Mechanism::Scram { hash, .. } => (
+                config
+                    .downgrade_protection
+                    .then(|| downgrade_protection_hash(hash, &offer)),
+                crypto::nonce(rng),
+            ),
+            _ => (None, String::new()),
+        };
+        Ok(Self {
+            mechanism,
+            state: State::Initial,
+            plus_offered: offer.offers_plus(),
+            bindings: tls.map(|t| t.channel_bindings.clone()).unwrap_or_default(),
+            downgrade_hash,
+            tls_version: tls
+                .filter(|_| config.announce_tls_version)
+                .map(|t| t.version.hex()),
+            server_nonce,
+            secret: config.secret.clone(),
+            fake_iterations: config.fake_iterations,
+        })
+    }
+
+    /// The mechanism in use.
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
+
+    /// Handles the initial response or a `<response/>` payload.
+    ///
+    /// # Errors
+    /// [`ServerError::OutOfOrder`] when the machine waits for credentials or is finished.
+    pub fn handle_response(&mut self, data: &[u8]) -> Result<ServerStep, ServerError> {
+        let step = match std::mem::replace(&mut self.state, State::Finished) {
+            State::Initial => self.initial(data),
+            State::ClientFinal(pending) => self.client_final(*pending, data),
+            other => {
+                self.state = other;
+                return Err(ServerError::OutOfOrder {
+                    call: "handle_response",
+                });
+            }
+        };
+        Ok(step)
+    }
+
+    /// Supplies the stored credentials asked for by [`ServerStep::CredentialsNeeded`];
+    /// `None` when the user does not exist. An unknown user gets a fake record derived
+    /// from the server secret and goes through the same computation as a wrong password.
+    ///
+    /// # Errors
+    /// [`ServerError::OutOfOrder`] when no credentials were asked for;
+    /// [`ServerError::WrongHash`] when a SCRAM record has another hash (state unchanged).
+    pub fn provide_credentials(
+        &mut self,
+        record: Option<StoredCredentials>,
+    ) -> Result<ServerStep, ServerError> {
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::PlainCredentials {
+                authcid,
+                authzid,
+                password,
+            } => {
+                let record = record.unwrap_or_else(|| {
+                    StoredCredentials::fake(
+                        HashAlgorithm::Sha256,
+                        &self.secret,
+                        &authcid,
+                        self.fake_iterations,
+                    )
+                });
+                // RFC 5802 §3 keys serve PLAIN too: recompute StoredKey from the password.
+                let candidate = StoredCredentials::from_prepared(
+                    record.hash,
+                    &password,
+                    &record.salt,
+                    record.iterations,
+                );
+                Ok(if crypto::ct_eq(&candidate.stored_key, &record.stored_key) {
+                    self.success(Some(authcid), authzid, None)
+                } else {
+                    fail(Condition::NotAuthorized, "invalid username or password")
+                })
+            }
+            State::ScramCredentials(first) => {
+                if let Some(r) = record.as_ref().filter(|r| r.hash != first.hash) {
+                    let error = ServerError::WrongHash {
+                        needed: first.hash,
+                        provided: r.hash,
+                    };
+                    self.state = State::ScramCredentials(first);
+                    return Err(error);
+                }
+                let record = record.unwrap_or_else(|| {
+                    StoredCredentials::fake(
+                        first.hash,
+                        &self.secret,
+                        &first.authcid,
+                        self.fake_iterations,
+                    )
+                });
+                Ok(self.server_first(*first, record))
+            }
+            other => {
+                self.state = other;
+                Err(ServerError::OutOfOrder {
+                    call: "provide_credentials",
+                })
+            }
+        }
+    }
+
+    /// Ends the exchange with `condition`: for the client's `<abort/>` (use
+    /// [`Condition::Aborted`]) or the caller's own refusal (`account-disabled`,
+    /// `credentials-expired`, `invalid-authzid`, `temporary-auth-failure`,
+    /// `mechanism-too-weak`). Returns the failure to send.
+    pub fn abort(&mut self, condition: Condition, text: impl Into<String>) -> Failure {
+        self.state = State::Finished;
+        Failure::new(condition, text)
+    }
+
+    fn success(
+        &self,
+        authcid: Option<String>,
+        authzid: Option<String>,
+        additional_data: Option<Vec<u8>>,
+    ) -> ServerStep {
+        ServerStep::Success {
+            identity: Identity {
+                mechanism: self.mechanism,
+                authcid,
+                authzid,
+            },
+            additional_data,
+        }
+    }
+
+    fn initial(&mut self, data: &[u8]) -> ServerStep {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return malformed("SASL data is not UTF-8");
+        };
+        match self.mechanism {
+            Mechanism::Plain => self.plain(text),
+            Mechanism::Scram { hash, plus } => self.client_first(hash, plus, text),
+            // RFC 4422 Appendix A: the message is the authzid or empty; the identity
+            // itself was established by TLS and is checked by the caller.
+            Mechanism::External if text.is_empty() => self.success(None, None, None),
+            Mechanism::External => match prep::authzid(text) {
+                Ok(authzid) => self.success(None, Some(authzid.to_owned()), None),
+                Err(_) => fail(Condition::InvalidAuthzid, "authzid contains NUL"),
+            },
+            Mechanism::Anonymous if text.chars().count() > MAX_TRACE_CHARS => {
+                malformed("ANONYMOUS trace is longer than 255 characters")
+            }
+            Mechanism::Anonymous => self.success(None, None, None),
+        }
+    }
+
+    /// RFC 4616 §2: `[authzid] NUL authcid NUL passwd`.
+    fn plain(&mut self, text: &str) -> ServerStep {
+        let mut fields = text.split('\0');
+        let (Some(authzid), Some(authcid), Some(password), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return malformed("PLAIN message must be authzid NUL authcid NUL passwd");
+        };
+        // RFC 4616 §2: the server prepares authcid and passwd with SASLprep.
+        let (Ok(authcid), Ok(password)) = (prep::username(authcid), prep::password(password))
+        else {
+            return malformed("PLAIN authcid or password fails SASLprep");
+        };
+        let authcid = authcid.into_owned();
+        self.state = State::PlainCredentials {
+            authzid: (!authzid.is_empty()).then(|| authzid.to_owned()),
+            authcid: authcid.clone(),
+            password: password.into_owned(),
+        };
+        ServerStep::CredentialsNeeded {
+            username: authcid,
+            authzid: (!authzid.is_empty()).then(|| authzid.to_owned()),
+            mechanism: self.mechanism,
+        }
+    }
+
+    fn client_first(&mut self, hash: HashAlgorithm, plus: bool, text: &str) -> ServerStep {
+        let first = match scram::parse_client_first(text) {
+            Ok(first) => first,
+            Err(failure) => return ServerStep::Failure(failure),
+        };
+        // RFC 5802 §6 and §7: the flag must fit the mechanism and what we offered.
+        let binding = match (plus, &first.flag) {
+            (true, ReceivedFlag::P(name)) => match ChannelBindingType::from_name(name)
+                .filter(|&kind| self.bindings.iter().any(|b| b.kind == kind))
+            {
+                Some(kind) => Some(kind),
+                None => {
+                    return fail(
+                        Condition::NotAuthorized,
+                        "unsupported-channel-binding-type",
+                    );
+                }
+            },
+            (true, _) => return malformed("a -PLUS mechanism needs the GS2 flag p="),
+            (false, ReceivedFlag::P(_)) => {
+                return malformed("GS2 flag p= needs a -PLUS mechanism");
+            }
+            (false, ReceivedFlag::Y) if self.plus_offered => {
+                // The client could bind and saw no -PLUS, but we offered one: the list
+                // was changed on the way (RFC 5802 §6).
+                return fail(Condition::NotAuthorized, "server-does-support-channel-binding");
+            }
+            (false, _) => None,
+        };
+        let Ok(authcid) = prep::username(&first.username) else {
+            return malformed("invalid-username-encoding: username fails SASLprep");
+        };
+        let authcid = authcid.into_owned();
+        let step = ServerStep::CredentialsNeeded {
+            username: authcid.clone(),
+            authzid: first.authzid.clone(),
+            mechanism: self.mechanism,
+        };
+        self.state = State::ScramCredentials(Box::new(ScramFirst {
+            hash,
+            gs2_header: first.gs2_header.to_owned(),
+            binding,
+            bare: first.bare.to_owned(),
+            client_nonce: first.nonce.to_owned(),
+            authcid,
+            authzid: first.authzid,
+        }));
+        step
+    }
+
+    fn server_first(&mut self, first: ScramFirst, record: StoredCredentials) -> ServerStep {
+        let nonce = format!("{}{}", first.client_nonce, self.server_nonce);
+        let mut server_first = format!(
+            "r={nonce},s={},i={}",
+            BASE64.encode(&record.salt),
+            record.iterations
+        );
+        if let Some(h) = &self.downgrade_hash {
+            server_first.push_str(",h=");
+            server_first.push_str(h);
+        }
+        if let Some(t) = self.tls_version {
+            server_first.push_str(",t=");
+            server_first.push_str(t);
+        }
+        let challenge = server_first.clone().into_bytes();
+        self.state = State::ClientFinal(Box::new(ScramPending {
+            first,
+            server_first,
+            nonce,
+            record,
+        }));
+        ServerStep::Challenge(challenge)
+    }
+
+    fn client_final(&mut self, pending: ScramPending, data: &[u8]) -> ServerStep {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return malformed("SASL data is not UTF-8");
+        };
+        let last = match scram::parse_client_final(text) {
+            Ok(last) => last,
+            Err(failure) => return ServerStep::Failure(failure),
+        };
+        if last.nonce != pending.nonce {
+            return fail(Condition::NotAuthorized, "other-error: nonce mismatch");
+        }
+        // RFC 5802 §6: always recompute c= from the header we received and our own
+        // binding data, also for n and y.
+        let mut expected_cb = pending.first.gs2_header.as_bytes().to_vec();
+        if let Some(kind) = pending.first.binding {
+            let data = self.bindings.iter().find(|b| b.kind == kind);
+            expected_cb.extend_from_slice(data.map(|b| b.data.as_slice()).unwrap_or_default());
+        }
+        if last.channel_binding != expected_cb {
+            return fail(Condition::NotAuthorized, "channel-bindings-dont-match");
+        }
+        let record = &pending.record;
+        let hash = record.hash;
+        if last.proof.len() != hash.output_len() {
+            return fail(Condition::NotAuthorized, "invalid-proof");
+        }
+        let auth = scram::auth_message(&pending.first.bare, &pending.server_first, last.without_proof);
+        let client_signature = hash.hmac(&record.stored_key, &[&auth]);
+        let client_key = crypto::xor(&last.proof, &client_signature);
+        // Constant time, and the same path for fake records (unknown users).
+        if !crypto::ct_eq(&hash.digest(&client_key), &record.stored_key) {
+            return fail(Condition::NotAuthorized, "invalid-proof");
+        }
+        let server_signature = hash.hmac(&record.server_key, &[&auth]);
+        let server_final = format!("v={}", BASE64.encode(server_signature)).into_bytes();
+        let ScramFirst {
+            authcid, authzid, ..
+        } = pending.first;
+        self.success(Some(authcid), authzid, Some(server_final))
+    }
+}

@@ -1,0 +1,220 @@
+//! The published test vectors, byte for byte, on both sides: RFC 5802 §5, RFC 7677 §3,
+//! XEP-0474 §6.3 and XEP-0515 (PROTOCOL-NOTES §1, §4). They need fixed nonces, which only
+//! crate-internal code can set.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use crate::*;
+
+/// Never called by these tests' machines except where a nonce is drawn and then replaced.
+struct Zeros;
+impl RandomSource for Zeros {
+    fn fill(&mut self, buf: &mut [u8]) {
+        buf.fill(0);
+    }
+}
+
+struct Vector {
+    hash: HashAlgorithm,
+    client_nonce: &'static str,
+    server_nonce: &'static str,
+    salt: &'static str,
+    c1: &'static str,
+    s1: &'static str,
+    c2: &'static str,
+    s2: &'static str,
+}
+
+const RFC5802: Vector = Vector {
+    hash: HashAlgorithm::Sha1,
+    client_nonce: "fyko+d2lbbFgONRv9qkxdawL",
+    server_nonce: "3rfcNHYJY1ZVvWVs7j",
+    salt: "QSXCR+Q6sek8bf92",
+    c1: "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL",
+    s1: "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
+    c2: "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=",
+    s2: "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=",
+};
+
+const RFC7677: Vector = Vector {
+    hash: HashAlgorithm::Sha256,
+    client_nonce: "rOprNGfwEbeRWgbNEkqO",
+    server_nonce: "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0",
+    salt: "W22ZaJ0SNY7soEsUEjb6gQ==",
+    c1: "n,,n=user,r=rOprNGfwEbeRWgbNEkqO",
+    s1: "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+    c2: "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
+         p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+    s2: "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=",
+};
+
+fn client_side(v: &Vector) {
+    let name = Mechanism::scram(v.hash, false).name();
+    let selection =
+        select(&ServerOffer::new([name]), None, &Credentials::password("user", "pencil"), &ClientPolicy::default())
+            .unwrap();
+    let mut client = ClientMechanism::with_nonce(
+        &selection,
+        &Credentials::password("user", "pencil"),
+        v.client_nonce.into(),
+    )
+    .unwrap();
+    assert_eq!(client.initial_response().unwrap(), v.c1.as_bytes());
+    assert_eq!(String::from_utf8(client.step(v.s1.as_bytes()).unwrap()).unwrap(), v.c2);
+    client.finish(v.s2.as_bytes()).unwrap();
+}
+
+fn server_side(v: &Vector) {
+    let name = Mechanism::scram(v.hash, false).name();
+    let mut config = ServerConfig::new(*b"k");
+    // The RFC vectors predate XEP-0474.
+    config.downgrade_protection = false;
+    let mut server = ServerMechanism::new(&config, None, name, &mut Zeros).unwrap();
+    server.server_nonce = v.server_nonce.into();
+    let step = server.handle_response(v.c1.as_bytes()).unwrap();
+    assert_eq!(
+        step,
+        ServerStep::CredentialsNeeded {
+            username: "user".into(),
+            authzid: None,
+            mechanism: Mechanism::scram(v.hash, false)
+        }
+    );
+    let record =
+        StoredCredentials::derive(v.hash, "pencil", &BASE64.decode(v.salt).unwrap(), 4096).unwrap();
+    let step = server.provide_credentials(Some(record)).unwrap();
+    assert_eq!(step, ServerStep::Challenge(v.s1.as_bytes().to_vec()));
+    let ServerStep::Success {
+        identity,
+        additional_data,
+    } = server.handle_response(v.c2.as_bytes()).unwrap()
+    else {
+        panic!("vector exchange failed")
+    };
+    assert_eq!(identity.authcid.as_deref(), Some("user"));
+    assert_eq!(additional_data.as_deref(), Some(v.s2.as_bytes()));
+}
+
+#[test]
+fn rfc5802_section5_client() {
+    client_side(&RFC5802);
+}
+
+#[test]
+fn rfc5802_section5_server() {
+    server_side(&RFC5802);
+}
+
+#[test]
+fn rfc7677_section3_client() {
+    client_side(&RFC7677);
+}
+
+#[test]
+fn rfc7677_section3_server() {
+    server_side(&RFC7677);
+}
+
+const SSDP_CNONCE: &str = "12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6";
+const SSDP_SNONCE: &str = "a09117a6-ac50-4f2f-93f1-93799c2bddf6";
+const SSDP_S1: &str = "r=12C4CD5C-E38E-4A98-8F6D-15C38F51CCC6a09117a6-ac50-4f2f-93f1-93799c2bddf6,\
+                       s=QSXCR+Q6sek8bf92,i=4096,h=G6k/rBLDqgOhRRaCuuatSDFkJ08=";
+const FAKE_CB: &[u8] = b"THIS IS FAKE CB DATA";
+
+/// The XEP-0474 §6.3 server: SCRAM-SHA-1(-PLUS), XEP-0440 tls-exporter and
+/// tls-server-end-point, TLS 1.3.
+fn ssdp_server(announce_tls_version: bool) -> ServerMechanism {
+    let mut config = ServerConfig::new(*b"k");
+    config.mechanisms = vec![
+        Mechanism::scram(HashAlgorithm::Sha1, true),
+        Mechanism::scram(HashAlgorithm::Sha1, false),
+    ];
+    config.announce_tls_version = announce_tls_version;
+    let tls = ssdp_tls();
+    let mut server = ServerMechanism::new(&config, Some(&tls), "SCRAM-SHA-1-PLUS", &mut Zeros).unwrap();
+    server.server_nonce = SSDP_SNONCE.into();
+    let first = format!("p=tls-exporter,,n=user,r={SSDP_CNONCE}");
+    assert!(matches!(
+        server.handle_response(first.as_bytes()).unwrap(),
+        ServerStep::CredentialsNeeded { .. }
+    ));
+    server
+}
+
+fn ssdp_tls() -> TlsInfo {
+    TlsInfo::new(TlsVersion::Tls13)
+        .with_binding(ChannelBindingType::TlsExporter, FAKE_CB)
+        .with_binding(ChannelBindingType::TlsServerEndPoint, [0xEE; 32])
+}
+
+fn pencil() -> StoredCredentials {
+    StoredCredentials::derive(
+        HashAlgorithm::Sha1,
+        "pencil",
+        &BASE64.decode("QSXCR+Q6sek8bf92").unwrap(),
+        4096,
+    )
+    .unwrap()
+}
+
+fn ssdp_c_attr() -> String {
+    let mut input = b"p=tls-exporter,,".to_vec();
+    input.extend_from_slice(FAKE_CB);
+    BASE64.encode(input)
+}
+
+#[test]
+fn xep0474_section6_3_server() {
+    let mut server = ssdp_server(false);
+    let step = server.provide_credentials(Some(pencil())).unwrap();
+    assert_eq!(step, ServerStep::Challenge(SSDP_S1.as_bytes().to_vec()));
+    // The client-final carries the extension x=, which stays in AuthMessage.
+    let c2 = format!(
+        "c={},r={SSDP_CNONCE}{SSDP_SNONCE},x=19C6532F-1CF4-4A27-A18D-DC9CEA41BBB3,\
+         p=M/SIDjT+dfcxUh89jZEypRvFxB4=",
+        ssdp_c_attr()
+    );
+    let ServerStep::Success {
+        additional_data, ..
+    } = server.handle_response(c2.as_bytes()).unwrap()
+    else {
+        panic!("XEP-0474 vector exchange failed")
+    };
+    assert_eq!(additional_data.as_deref(), Some(&b"v=MQrMPvv7yv4x4Cq4W4Ih25EqS2c="[..]));
+}
+
+#[test]
+fn xep0515_vector_client_and_server() {
+    let s1 = format!("{SSDP_S1},t=0304");
+    let c2 = format!(
+        "c={},r={SSDP_CNONCE}{SSDP_SNONCE},p=KHUfN8dSy1K95crT4D5y1ItLJfs=",
+        ssdp_c_attr()
+    );
+    let s2 = "v=3w34ZIMVRkx2f2Ozb3/ecRPVdv4=";
+
+    let offer = ServerOffer::new(["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"])
+        .with_channel_binding_types(["tls-exporter", "tls-server-end-point"]);
+    let creds = Credentials::password("user", "pencil");
+    let selection = select(&offer, Some(&ssdp_tls()), &creds, &ClientPolicy::default()).unwrap();
+    let mut client = ClientMechanism::with_nonce(&selection, &creds, SSDP_CNONCE.into()).unwrap();
+    assert_eq!(
+        client.initial_response().unwrap(),
+        format!("p=tls-exporter,,n=user,r={SSDP_CNONCE}").as_bytes()
+    );
+    assert_eq!(String::from_utf8(client.step(s1.as_bytes()).unwrap()).unwrap(), c2);
+    client.finish(s2.as_bytes()).unwrap();
+
+    let mut server = ssdp_server(true);
+    assert_eq!(
+        server.provide_credentials(Some(pencil())).unwrap(),
+        ServerStep::Challenge(s1.into_bytes())
+    );
+    let ServerStep::Success {
+        additional_data, ..
+    } = server.handle_response(c2.as_bytes()).unwrap()
+    else {
+        panic!("XEP-0515 vector exchange failed")
+    };
+    assert_eq!(additional_data.as_deref(), Some(s2.as_bytes()));
+}
