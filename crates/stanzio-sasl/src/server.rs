@@ -76,7 +76,7 @@ impl ServerConfig {
     }
 
     /// What to advertise on a connection in this TLS state: the usable mechanisms and,
-    /// if enabled and binding data exists, the XEP-0440 types. The stream layer renders
+    /// if enabled and a `-PLUS` mechanism is among them, the XEP-0440 types. The stream layer renders
     /// it into `<mechanisms/>` and `<sasl-channel-binding/>`; the XEP-0474 `h` is computed
     /// from the same value, so the two cannot disagree.
     pub fn offer(&self, tls: Option<&TlsInfo>) -> ServerOffer {
@@ -86,7 +86,10 @@ impl ServerConfig {
             .filter(|&&m| Self::usable(m, tls))
             .map(|m| m.name().to_owned());
         let mut offer = ServerOffer::new(mechanisms);
-        if let Some(tls) = tls.filter(|t| self.advertise_channel_binding_types && t.can_bind()) {
+        // XEP-0440 types only next to a -PLUS mechanism: types without one make clients
+        // abort (XEP-0440 §3 rule 5).
+        let advertise = self.advertise_channel_binding_types && offer.offers_plus();
+        if let Some(tls) = tls.filter(|_| advertise) {
             let types = ChannelBindingType::ALL
                 .into_iter()
                 .filter(|&kind| tls.binding(kind).is_some())

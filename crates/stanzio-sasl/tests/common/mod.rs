@@ -1,0 +1,228 @@
+//! A client/server pair over in-memory payloads, with a tamper hook on every message
+//! (the man in the middle) and on the advertised offer.
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::collections::HashMap;
+
+use stanzio_sasl::*;
+
+/// Deterministic random source (SplitMix64).
+pub struct TestRng(pub u64);
+
+impl RandomSource for TestRng {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+    }
+}
+
+/// Which way a payload travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    ToServer,
+    ToClient,
+}
+
+/// One payload on the wire, numbered per direction from 0.
+pub type Tamper<'a> = &'a mut dyn FnMut(Dir, usize, &mut Vec<u8>);
+
+/// Accounts known to the server: username → password; records derived on demand.
+pub struct Accounts {
+    passwords: HashMap<String, String>,
+    pub iterations: u32,
+}
+
+impl Accounts {
+    pub fn new(users: &[(&str, &str)]) -> Self {
+        Self {
+            passwords: users
+                .iter()
+                .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
+                .collect(),
+            iterations: 4096,
+        }
+    }
+
+    pub fn record(&self, username: &str, mechanism: Mechanism) -> Option<StoredCredentials> {
+        let hash = match mechanism {
+            Mechanism::Scram { hash, .. } => hash,
+            _ => HashAlgorithm::Sha256,
+        };
+        let password = self.passwords.get(username)?;
+        // A per-user salt of the standard length, like `StoredCredentials::generate` makes.
+        let mut salt = [0x5A_u8; SALT_LEN];
+        for (i, b) in username.bytes().enumerate() {
+            salt[i % SALT_LEN] ^= b;
+        }
+        Some(StoredCredentials::derive(hash, password, &salt, self.iterations).unwrap())
+    }
+}
+
+/// Everything a test wants to know about one run.
+#[derive(Debug)]
+pub struct Exchange {
+    pub selection: Result<Selection, SelectionError>,
+    /// The first error of the client, if it refused.
+    pub client_error: Option<ClientError>,
+    /// The server's failure, if it failed.
+    pub server_failure: Option<Failure>,
+    /// The identity the server accepted.
+    pub identity: Option<Identity>,
+    /// Whether `ClientMechanism::finish` returned `Ok`.
+    pub client_done: bool,
+    /// Every payload as delivered (after tampering).
+    pub transcript: Vec<(Dir, Vec<u8>)>,
+}
+
+impl Exchange {
+    /// Both sides agree that the client authenticated.
+    pub fn succeeded(&self) -> bool {
+        self.client_done && self.identity.is_some() && self.client_error.is_none()
+    }
+}
+
+/// The connection as each side sees it.
+pub struct Setup<'a> {
+    pub config: ServerConfig,
+    pub server_tls: Option<TlsInfo>,
+    pub client_tls: Option<TlsInfo>,
+    pub credentials: Credentials,
+    pub policy: ClientPolicy,
+    pub accounts: &'a Accounts,
+}
+
+impl<'a> Setup<'a> {
+    /// TLS 1.3 with tls-exporter and tls-server-end-point on both sides, default configs.
+    pub fn new(accounts: &'a Accounts, credentials: Credentials) -> Self {
+        let tls = TlsInfo::new(TlsVersion::Tls13)
+            .with_binding(ChannelBindingType::TlsExporter, [0x11; 32])
+            .with_binding(ChannelBindingType::TlsServerEndPoint, [0x22; 32]);
+        Self {
+            config: ServerConfig::new(*b"test server secret"),
+            server_tls: Some(tls.clone()),
+            client_tls: Some(tls),
+            credentials,
+            policy: ClientPolicy::default(),
+            accounts,
+        }
+    }
+
+    /// Runs select and a full exchange without tampering.
+    pub fn run(&self) -> Exchange {
+        self.run_with(&mut |_| {}, &mut |_, _, _| {})
+    }
+
+    /// Runs with a changed offer (what the client receives) and tampered payloads.
+    pub fn run_with(&self, offer_mitm: &mut dyn FnMut(&mut ServerOffer), tamper: Tamper<'_>) -> Exchange {
+        let mut offer = self.config.offer(self.server_tls.as_ref());
+        offer_mitm(&mut offer);
+        let selection = select(&offer, self.client_tls.as_ref(), &self.credentials, &self.policy);
+        let mut exchange = Exchange {
+            selection: selection.clone(),
+            client_error: None,
+            server_failure: None,
+            identity: None,
+            client_done: false,
+            transcript: Vec::new(),
+        };
+        if let Ok(selection) = selection {
+            self.drive(&selection, tamper, &mut exchange);
+        }
+        exchange
+    }
+
+    /// Runs a given selection (e.g. a fallback) without tampering.
+    pub fn run_selection(&self, selection: &Selection) -> Exchange {
+        let mut exchange = Exchange {
+            selection: Ok(selection.clone()),
+            client_error: None,
+            server_failure: None,
+            identity: None,
+            client_done: false,
+            transcript: Vec::new(),
+        };
+        self.drive(selection, &mut |_, _, _| {}, &mut exchange);
+        exchange
+    }
+
+    fn drive(&self, selection: &Selection, tamper: Tamper<'_>, ex: &mut Exchange) {
+        let mut rng = TestRng(7);
+        let mut client = match ClientMechanism::new(selection, &self.credentials, &mut rng) {
+            Ok(c) => c,
+            Err(e) => {
+                ex.client_error = Some(e);
+                return;
+            }
+        };
+        let mut server = match ServerMechanism::new(
+            &self.config,
+            self.server_tls.as_ref(),
+            client.mechanism().name(),
+            &mut rng,
+        ) {
+            Ok(s) => s,
+            Err(f) => {
+                ex.server_failure = Some(f);
+                return;
+            }
+        };
+        let mut counts = [0usize; 2];
+        let mut deliver = |dir: Dir, mut data: Vec<u8>, ex: &mut Exchange| {
+            let n = &mut counts[dir as usize];
+            tamper(dir, *n, &mut data);
+            *n += 1;
+            ex.transcript.push((dir, data.clone()));
+            data
+        };
+        let mut to_server = deliver(Dir::ToServer, client.initial_response().unwrap(), ex);
+        // Bounded: SCRAM needs three server steps; a loop here would be a bug.
+        for _ in 0..8 {
+            let mut step = server.handle_response(&to_server).unwrap();
+            if let ServerStep::CredentialsNeeded {
+                username,
+                mechanism,
+                ..
+            } = &step
+            {
+                let record = self.accounts.record(username, *mechanism);
+                step = server.provide_credentials(record).unwrap();
+            }
+            match step {
+                ServerStep::Challenge(c) => {
+                    let c = deliver(Dir::ToClient, c, ex);
+                    match client.step(&c) {
+                        Ok(r) => to_server = deliver(Dir::ToServer, r, ex),
+                        Err(e) => {
+                            ex.client_error = Some(e);
+                            return;
+                        }
+                    }
+                }
+                ServerStep::Success {
+                    identity,
+                    additional_data,
+                } => {
+                    ex.identity = Some(identity);
+                    let data = deliver(Dir::ToClient, additional_data.unwrap_or_default(), ex);
+                    match client.finish(&data) {
+                        Ok(()) => ex.client_done = true,
+                        Err(e) => ex.client_error = Some(e),
+                    }
+                    return;
+                }
+                ServerStep::Failure(f) => {
+                    ex.server_failure = Some(f);
+                    return;
+                }
+                other => panic!("unexpected server step {other:?}"),
+            }
+        }
+        panic!("exchange did not terminate");
+    }
+}

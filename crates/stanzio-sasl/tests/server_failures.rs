@@ -1,0 +1,203 @@
+//! The server's refusals and their RFC 6120 §6.5 conditions; unknown users look like
+//! wrong passwords.
+
+mod common;
+
+use common::{Accounts, Dir, Setup, TestRng};
+use stanzio_sasl::*;
+
+fn accounts() -> Accounts {
+    Accounts::new(&[("user", "pencil")])
+}
+
+fn tls13() -> TlsInfo {
+    TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [5; 32])
+}
+
+fn server(mechanism: &str, tls: Option<&TlsInfo>) -> ServerMechanism {
+    ServerMechanism::new(&ServerConfig::new(*b"s"), tls, mechanism, &mut TestRng(3)).unwrap()
+}
+
+fn failure(step: ServerStep) -> Failure {
+    match step {
+        ServerStep::Failure(f) => f,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_user_and_wrong_password_are_indistinguishable() {
+    let accounts = accounts();
+    let run = |user: &str, pass: &str| {
+        let setup = Setup::new(&accounts, Credentials::password(user, pass));
+        setup.run()
+    };
+    let wrong = run("user", "wrong");
+    let unknown = run("nobody", "pencil");
+    let (a, b) = (wrong.server_failure.clone().unwrap(), unknown.server_failure.clone().unwrap());
+    assert_eq!(a, b);
+    assert_eq!(a, Failure::new(Condition::NotAuthorized, "invalid-proof"));
+    // Both got a server-first of the same shape; the fake salt is stable per name.
+    let salt = |ex: &common::Exchange| {
+        let s = String::from_utf8(ex.transcript[1].1.clone()).unwrap();
+        s.split(',').find(|a| a.starts_with("s=")).unwrap().to_owned()
+    };
+    assert_eq!(salt(&unknown), salt(&run("nobody", "other")));
+    assert_ne!(salt(&unknown), salt(&run("nobody2", "pencil")));
+    // Same salt length as a real record made with SALT_LEN.
+    assert_eq!(salt(&unknown).len(), salt(&wrong).len());
+}
+
+#[test]
+fn mechanism_not_offered() {
+    let config = ServerConfig::new(*b"s");
+    let e = ServerMechanism::new(&config, None, "DIGEST-MD5", &mut TestRng(1)).unwrap_err();
+    assert_eq!(e.condition, Condition::InvalidMechanism);
+    // -PLUS without binding data is not offered.
+    let e = ServerMechanism::new(&config, None, "SCRAM-SHA-256-PLUS", &mut TestRng(1)).unwrap_err();
+    assert_eq!(e.condition, Condition::InvalidMechanism);
+    // PLAIN without TLS: encryption-required.
+    let e = ServerMechanism::new(&config, None, "PLAIN", &mut TestRng(1)).unwrap_err();
+    assert_eq!(e.condition, Condition::EncryptionRequired);
+    // EXTERNAL is not configured by default.
+    let e = ServerMechanism::new(&config, Some(&tls13()), "EXTERNAL", &mut TestRng(1)).unwrap_err();
+    assert_eq!(e.condition, Condition::InvalidMechanism);
+}
+
+#[test]
+fn gs2_flag_must_fit_the_mechanism() {
+    let tls = tls13();
+    let cases = [
+        ("SCRAM-SHA-1-PLUS", "n,,n=user,r=abc", Condition::MalformedRequest),
+        ("SCRAM-SHA-1-PLUS", "y,,n=user,r=abc", Condition::MalformedRequest),
+        ("SCRAM-SHA-1", "p=tls-exporter,,n=user,r=abc", Condition::MalformedRequest),
+        ("SCRAM-SHA-1", "y,,n=user,r=abc", Condition::NotAuthorized),
+        ("SCRAM-SHA-1-PLUS", "p=tls-unique,,n=user,r=abc", Condition::NotAuthorized),
+        ("SCRAM-SHA-1-PLUS", "p=tls-bogus,,n=user,r=abc", Condition::NotAuthorized),
+    ];
+    for (mechanism, first, condition) in cases {
+        let mut s = server(mechanism, Some(&tls));
+        let f = failure(s.handle_response(first.as_bytes()).unwrap());
+        assert_eq!(f.condition, condition, "{mechanism} {first}: {f}");
+    }
+    // `y` is fine when no -PLUS was offered (no binding data on this connection).
+    let mut s = server("SCRAM-SHA-1", Some(&TlsInfo::new(TlsVersion::Tls13)));
+    assert!(matches!(
+        s.handle_response(b"y,,n=user,r=abc").unwrap(),
+        ServerStep::CredentialsNeeded { .. }
+    ));
+}
+
+#[test]
+fn malformed_client_messages() {
+    let cases: [&[u8]; 7] = [
+        b"",
+        b"n,,",
+        b"n,,m=ext,n=user,r=abc",
+        b"n,,n=us=3er,r=abc",
+        b"n,,n=user,r=a,b",
+        b"\xff,,n=user,r=abc",
+        b"n,,n=\x07,r=abc",
+    ];
+    for first in cases {
+        let mut s = server("SCRAM-SHA-256", None);
+        let f = failure(s.handle_response(first).unwrap());
+        assert_eq!(f.condition, Condition::MalformedRequest, "{first:?}: {f}");
+        assert!(s.handle_response(first).is_err(), "failure must end the machine");
+    }
+    let mut s = server("SCRAM-SHA-256", None);
+    let f = failure(s.handle_response(b"n,a=bad=00,n=user,r=abc").unwrap());
+    assert_eq!(f.condition, Condition::InvalidAuthzid);
+    let mut s = server("PLAIN", Some(&tls13()));
+    for bad in [&b"user\0pencil"[..], b"\0user\0pencil\0", b"\0\0pencil"] {
+        let mut s2 = server("PLAIN", Some(&tls13()));
+        let f = failure(s2.handle_response(bad).unwrap());
+        assert_eq!(f.condition, Condition::MalformedRequest, "{bad:?}");
+    }
+    assert!(matches!(
+        s.handle_response(b"\0user\0pencil").unwrap(),
+        ServerStep::CredentialsNeeded { .. }
+    ));
+}
+
+#[test]
+fn tampered_client_final() {
+    let accounts = accounts();
+    let setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
+    let cases: [(&str, fn(&str) -> String, &str); 4] = [
+        ("nonce", |s| s.replacen(",r=", ",r=X", 1), "other-error: nonce mismatch"),
+        (
+            "binding",
+            |s| {
+                let end = s.find(',').unwrap();
+                format!("c=biws{}", &s[end..])
+            },
+            "channel-bindings-dont-match",
+        ),
+        (
+            "proof",
+            |s| {
+                let p = s.rfind(",p=").unwrap();
+                format!("{},p=AAAA", &s[..p])
+            },
+            "invalid-proof",
+        ),
+        ("extension", |s| s.replacen(",p=", ",x=1,p=", 1), "invalid-proof"),
+    ];
+    for (what, edit, text) in cases {
+        let ex = setup.run_with(&mut |_| {}, &mut |dir, n, data| {
+            if dir == Dir::ToServer && n == 1 {
+                *data = edit(std::str::from_utf8(data).unwrap()).into_bytes();
+            }
+        });
+        let f = ex.server_failure.unwrap_or_else(|| panic!("{what} accepted"));
+        assert_eq!(f, Failure::new(Condition::NotAuthorized, text), "{what}");
+    }
+}
+
+#[test]
+fn abort_and_misuse() {
+    let mut s = server("SCRAM-SHA-1", None);
+    assert_eq!(
+        s.provide_credentials(None),
+        Err(ServerError::OutOfOrder {
+            call: "provide_credentials"
+        })
+    );
+    s.handle_response(b"n,,n=user,r=abc").unwrap();
+    assert!(s.handle_response(b"n,,n=user,r=abc").is_err());
+    // A record of another hash is a caller error and changes nothing.
+    let sha256 = StoredCredentials::derive(HashAlgorithm::Sha256, "pencil", b"salt", 4096).unwrap();
+    assert_eq!(
+        s.provide_credentials(Some(sha256)),
+        Err(ServerError::WrongHash {
+            needed: HashAlgorithm::Sha1,
+            provided: HashAlgorithm::Sha256
+        })
+    );
+    let sha1 = StoredCredentials::derive(HashAlgorithm::Sha1, "pencil", b"salt", 4096).unwrap();
+    assert!(matches!(s.provide_credentials(Some(sha1)).unwrap(), ServerStep::Challenge(_)));
+    let f = s.abort(Condition::Aborted, "client sent <abort/>");
+    assert_eq!(f.condition.name(), "aborted");
+    assert!(s.handle_response(b"c=biws,r=abc,p=AAAA").is_err());
+}
+
+#[test]
+fn offer_follows_the_connection() {
+    let config = ServerConfig::new(*b"s");
+    let plain = config.offer(None);
+    assert!(!plain.offers(Mechanism::Plain));
+    assert!(!plain.offers_plus());
+    assert_eq!(plain.channel_binding_types, None);
+    let tls = config.offer(Some(&TlsInfo::new(TlsVersion::Tls13)));
+    assert!(tls.offers(Mechanism::Plain));
+    assert!(!tls.offers_plus());
+    let bound = config.offer(Some(
+        &TlsInfo::new(TlsVersion::Tls13)
+            .with_binding(ChannelBindingType::TlsExporter, [1; 32])
+            .with_binding(ChannelBindingType::TlsUnique, [1; 12]),
+    ));
+    assert!(bound.offers_plus());
+    // tls-unique is not advertised on TLS 1.3.
+    assert_eq!(bound.channel_binding_types, Some(vec!["tls-exporter".to_owned()]));
+}
