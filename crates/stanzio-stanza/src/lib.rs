@@ -1,1 +1,264 @@
-//! stanzio-stanza (in progress)
+//! Typed XMPP stanzas — [`Message`], [`Presence`], [`Iq`] — and the errors
+//! of RFC 6120: [`StanzaError`] (§8.3) and [`StreamError`] (§4.9).
+//!
+//! Stanzas are read straight from the [`stanzio_xml::Element`] the stream
+//! reader yields and written straight into a [`stanzio_xml::XmlWriter`].
+//!
+//! ```
+//! use stanzio_stanza::{Stanza, Message};
+//! use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader, StreamWriter};
+//!
+//! let mut reader = StreamReader::new(Limits::default());
+//! let mut input: &[u8] = b"<stream:stream xmlns='jabber:client' \
+//!     xmlns:stream='http://etherx.jabber.org/streams' xml:lang='en'>\
+//!     <message from='romeo@example.net/orchard' to='juliet@example.com' type='chat'>\
+//!     <body>Art thou not Romeo?</body>\
+//!     <active xmlns='http://jabber.org/protocol/chatstates'/></message>";
+//! let Some(StreamEvent::Header(header)) = reader.read(&mut input)? else { unreachable!() };
+//! let Some(StreamEvent::Element(element)) = reader.read(&mut input)? else { unreachable!() };
+//!
+//! let Stanza::Message(message) = Stanza::from_element(element.root(), header.lang.as_deref())?
+//! else {
+//!     unreachable!()
+//! };
+//! assert_eq!(message.body(), Some("Art thou not Romeo?"));
+//! // The chat state nobody typed is kept as it was; xmpp-parsers can read it.
+//! let state = message.payload("active", "http://jabber.org/protocol/chatstates").unwrap();
+//! let _: minidom::Element = state.to_minidom();
+//!
+//! let reply = Message::chat(message.from.clone().unwrap(), "Neither, fair saint.");
+//! let mut out = Vec::new();
+//! let mut writer = StreamWriter::new(ContentNamespace::Client).element(&mut out);
+//! Stanza::from(reply).write_to(&mut writer, ContentNamespace::Client);
+//! writer.finish()?;
+//! assert_eq!(
+//!     out,
+//!     b"<message to='romeo@example.net/orchard' type='chat'><body>Neither, fair saint.</body></message>"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What is typed, what is kept
+//!
+//! The common fields are typed: addresses ([`stanzio_jid::Jid`]), `id`,
+//! `type`, `xml:lang`, bodies, subjects, thread, show, status, priority and
+//! errors. Every other child element is a *payload*, kept in document order
+//! exactly as it arrived, so that reading a stanza and writing it again gives
+//! the same XML.
+//!
+//! Payloads are [`stanzio_xml::Element`]s, not `minidom::Element`s. A
+//! stanzio `Element` is one flat arena (three allocations, whatever its
+//! size) that [`ElementRef::to_owned`](stanzio_xml::ElementRef::to_owned)
+//! copies out of the parsed stanza with a few `memcpy`s; a minidom tree costs
+//! an allocation per name, namespace, attribute map and child list. Typed
+//! parsing is the hot path of every connection, so payloads take the cheap
+//! form, and the conversion is one call for those who want xmpp-parsers:
+//! [`Element::to_minidom`](stanzio_xml::Element::to_minidom) one way,
+//! `Element::from(&minidom_element)` the other. The benchmark
+//! `benches/stanza.rs` measures the difference.
+//!
+//! # Languages
+//!
+//! Texts are kept in a [`LangMap`] under the `xml:lang` written on each
+//! element. An element without one has the language of its stanza, or of
+//! the stream (RFC 6120 §4.7.4); that *effective* language is what must
+//! differ between two bodies, subjects or statuses (RFC 6121 §5.2.3), so
+//! parsing takes the stream's `xml:lang`.
+//!
+//! # Bad input
+//!
+//! Nothing here panics on any input. A malformed stanza is a
+//! [`StanzaParseError`] naming what is wrong and where ([`Malformed`]),
+//! with the `id`, addresses and `type` needed to answer it:
+//! [`StanzaParseError::error_reply`] builds the error stanza
+//! (`jid-malformed`, `bad-request`), or `None` where RFC 6120 forbids an
+//! answer. An element that is not a stanza at all asks for the stream error
+//! `unsupported-stanza-type` ([`StanzaParseError::stream_error`]).
+//!
+//! ```
+//! use stanzio_stanza::{Condition, Stanza};
+//! use stanzio_xml::Element;
+//!
+//! let element = Element::builder("iq", "jabber:client")
+//!     .attr("id", "x1")
+//!     .attr("type", "get")
+//!     .attr("from", "juliet@example.com/balcony")
+//!     .build()?;
+//! let error = Stanza::from_element(element.root(), None).unwrap_err();
+//! assert_eq!(error.condition(), Some(Condition::BadRequest));
+//! let Some(Stanza::Iq(reply)) = error.error_reply() else { unreachable!() };
+//! assert_eq!(reply.id, "x1");
+//! assert_eq!(reply.to.unwrap().as_str(), "juliet@example.com/balcony");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod common;
+mod error;
+mod iq;
+mod message;
+mod presence;
+mod stanza_error;
+mod stream_error;
+mod text;
+
+use std::fmt;
+
+use stanzio_jid::Jid;
+use stanzio_xml::{ContentNamespace, ElementRef, XmlWriter};
+
+pub use error::{InvalidStanza, Malformed, StanzaParseError};
+pub use iq::{Iq, IqPayload};
+pub use message::{Message, MessageType, Thread};
+pub use presence::{Presence, PresenceType, Show};
+pub use stanza_error::{Condition, ErrorType, StanzaError};
+pub use stream_error::{StreamCondition, StreamError};
+pub use text::LangMap;
+
+/// `jabber:client`, the content namespace of client streams (RFC 6120 §4.8.2).
+pub const NS_CLIENT: &str = "jabber:client";
+/// `jabber:server`, the content namespace of server streams.
+pub const NS_SERVER: &str = "jabber:server";
+/// `jabber:component:accept` (XEP-0114 §3).
+pub const NS_COMPONENT_ACCEPT: &str = "jabber:component:accept";
+/// The namespace of stanza error conditions and text (RFC 6120 §8.3.2).
+pub const NS_STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
+/// The namespace of stream error conditions and text (RFC 6120 §4.9.2).
+pub const NS_STREAM_ERRORS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
+pub use stanzio_xml::{NS_STREAM, NS_XML};
+
+/// The three kinds of stanza (RFC 6120 §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StanzaKind {
+    /// `<message/>`.
+    Message,
+    /// `<presence/>`.
+    Presence,
+    /// `<iq/>`.
+    Iq,
+}
+
+impl StanzaKind {
+    /// The element name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StanzaKind::Message => "message",
+            StanzaKind::Presence => "presence",
+            StanzaKind::Iq => "iq",
+        }
+    }
+}
+
+impl fmt::Display for StanzaKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Any stanza.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stanza {
+    /// `<message/>`.
+    Message(Message),
+    /// `<presence/>`.
+    Presence(Presence),
+    /// `<iq/>`.
+    Iq(Iq),
+}
+
+impl Stanza {
+    /// Reads a top-level element as a stanza. `stream_lang` is the stream
+    /// header's `xml:lang`, which the stanza inherits (RFC 6120 §4.7.4).
+    ///
+    /// `message`, `presence` and `iq` are stanzas in `jabber:client`,
+    /// `jabber:server` and the component namespaces alike.
+    ///
+    /// # Errors
+    ///
+    /// [`StanzaParseError::NotAStanza`] for any other element,
+    /// [`StanzaParseError::Invalid`] for a stanza that breaks the rules.
+    pub fn from_element(
+        element: ElementRef<'_>,
+        stream_lang: Option<&str>,
+    ) -> Result<Stanza, StanzaParseError> {
+        match element.name() {
+            "message" => Message::from_element(element, stream_lang).map(Stanza::Message),
+            "presence" => Presence::from_element(element, stream_lang).map(Stanza::Presence),
+            "iq" => Iq::from_element(element).map(Stanza::Iq),
+            _ => Err(StanzaParseError::not_a_stanza(element)),
+        }
+    }
+
+    /// Writes the stanza into a stream whose content namespace is `ns`.
+    pub fn write_to(&self, w: &mut XmlWriter<'_>, ns: ContentNamespace) {
+        match self {
+            Stanza::Message(message) => message.write_to(w, ns),
+            Stanza::Presence(presence) => presence.write_to(w, ns),
+            Stanza::Iq(iq) => iq.write_to(w, ns),
+        }
+    }
+
+    /// Which kind of stanza this is.
+    pub fn kind(&self) -> StanzaKind {
+        match self {
+            Stanza::Message(_) => StanzaKind::Message,
+            Stanza::Presence(_) => StanzaKind::Presence,
+            Stanza::Iq(_) => StanzaKind::Iq,
+        }
+    }
+
+    /// `from` (not named `from`, which would shadow [`From::from`]).
+    pub fn from_jid(&self) -> Option<&Jid> {
+        match self {
+            Stanza::Message(m) => m.from.as_ref(),
+            Stanza::Presence(p) => p.from.as_ref(),
+            Stanza::Iq(iq) => iq.from.as_ref(),
+        }
+    }
+
+    /// `to`.
+    pub fn to_jid(&self) -> Option<&Jid> {
+        match self {
+            Stanza::Message(m) => m.to.as_ref(),
+            Stanza::Presence(p) => p.to.as_ref(),
+            Stanza::Iq(iq) => iq.to.as_ref(),
+        }
+    }
+
+    /// `id`.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Stanza::Message(m) => m.id.as_deref(),
+            Stanza::Presence(p) => p.id.as_deref(),
+            Stanza::Iq(iq) => Some(&iq.id),
+        }
+    }
+
+    /// The error stanza that answers this one, or `None` where RFC 6120
+    /// forbids an answer (an error stanza, §8.3.1; an IQ response, §8.2.3).
+    pub fn error_reply(&self, error: StanzaError) -> Option<Stanza> {
+        match self {
+            Stanza::Message(m) => m.error_reply(error).map(Stanza::Message),
+            Stanza::Presence(p) => p.error_reply(error).map(Stanza::Presence),
+            Stanza::Iq(iq) => iq.error_reply(error).map(Stanza::Iq),
+        }
+    }
+}
+
+impl From<Message> for Stanza {
+    fn from(message: Message) -> Self {
+        Stanza::Message(message)
+    }
+}
+
+impl From<Presence> for Stanza {
+    fn from(presence: Presence) -> Self {
+        Stanza::Presence(presence)
+    }
+}
+
+impl From<Iq> for Stanza {
+    fn from(iq: Iq) -> Self {
+        Stanza::Iq(iq)
+    }
+}

@@ -1,0 +1,82 @@
+//! The attributes every stanza has (RFC 6120 §8.1) and other shared parts.
+
+use stanzio_jid::Jid;
+use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
+
+use crate::error::Malformed;
+
+/// `to`, `from`, `id`, `type` and `xml:lang` of a stanza being read.
+pub(crate) struct Attributes<'a> {
+    pub(crate) from: Option<Jid>,
+    pub(crate) to: Option<Jid>,
+    pub(crate) id: Option<&'a str>,
+    pub(crate) type_: Option<&'a str>,
+    pub(crate) lang: Option<&'a str>,
+}
+
+impl<'a> Attributes<'a> {
+    /// Reads them in one pass over the attributes. Other attributes are
+    /// ignored: RFC 6120 §8.1 defines only these five.
+    pub(crate) fn parse(element: ElementRef<'a>) -> Result<Self, Malformed> {
+        let mut from = None;
+        let mut to = None;
+        let mut attrs = Attributes {
+            from: None,
+            to: None,
+            id: None,
+            type_: None,
+            lang: None,
+        };
+        for attr in element.attrs() {
+            let slot = match (attr.ns, attr.name) {
+                ("", "from") => &mut from,
+                ("", "to") => &mut to,
+                ("", "id") => &mut attrs.id,
+                ("", "type") => &mut attrs.type_,
+                (NS_XML, "lang") => &mut attrs.lang,
+                _ => continue,
+            };
+            *slot = Some(attr.value);
+        }
+        attrs.from = parse_jid("from", from)?;
+        attrs.to = parse_jid("to", to)?;
+        Ok(attrs)
+    }
+
+    /// Writes the attributes that are present.
+    pub(crate) fn write(
+        w: &mut XmlWriter<'_>,
+        from: Option<&Jid>,
+        to: Option<&Jid>,
+        id: Option<&str>,
+        type_: Option<&str>,
+        lang: Option<&str>,
+    ) {
+        if let Some(from) = from {
+            w.attr("from", from.as_str());
+        }
+        if let Some(to) = to {
+            w.attr("to", to.as_str());
+        }
+        if let Some(id) = id {
+            w.attr("id", id);
+        }
+        if let Some(type_) = type_ {
+            w.attr("type", type_);
+        }
+        if let Some(lang) = lang {
+            w.attr_ns(NS_XML, "lang", lang);
+        }
+    }
+}
+
+fn parse_jid(attribute: &'static str, value: Option<&str>) -> Result<Option<Jid>, Malformed> {
+    value
+        .map(|value| Jid::new(value).map_err(|source| Malformed::jid(attribute, value, source)))
+        .transpose()
+}
+
+/// The first payload `name` in namespace `ns`.
+pub(crate) fn find_payload<'p>(payloads: &'p [Element], name: &str, ns: &str) -> Option<&'p Element> {
+    payloads.iter().find(|p| p.is(name, ns))
+}

@@ -1,0 +1,252 @@
+//! `<iq/>` (RFC 6120 §8.2.3).
+
+use stanzio_jid::Jid;
+use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
+
+use crate::StanzaKind;
+use crate::common::Attributes;
+use crate::error::{Malformed, StanzaParseError};
+use crate::stanza_error::StanzaError;
+
+/// The type of an IQ with what that type carries (RFC 6120 §8.2.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IqPayload {
+    /// `get`: a request for information, with exactly one payload.
+    Get(Element),
+    /// `set`: a request to change something, with exactly one payload.
+    Set(Element),
+    /// `result`: a successful response, with zero or one payload.
+    Result(Option<Element>),
+    /// `error`: a failed response.
+    Error {
+        /// The `<error/>`.
+        error: StanzaError,
+        /// The payload of the request, which an error response MAY echo.
+        request: Option<Element>,
+    },
+}
+
+impl IqPayload {
+    /// The `type` attribute value.
+    pub fn type_str(&self) -> &'static str {
+        match self {
+            IqPayload::Get(_) => "get",
+            IqPayload::Set(_) => "set",
+            IqPayload::Result(_) => "result",
+            IqPayload::Error { .. } => "error",
+        }
+    }
+}
+
+/// An `<iq/>` stanza.
+///
+/// ```
+/// use stanzio_stanza::{Condition, Iq, IqPayload, StanzaError};
+/// use stanzio_xml::Element;
+///
+/// let ping = Element::builder("ping", "urn:xmpp:ping").build()?;
+/// let request = Iq::get("c2s1", ping).with_to("capulet.lit".parse()?);
+/// let answer = request.result_reply(None).expect("a get is answered");
+/// assert_eq!(answer.id, "c2s1");
+/// assert_eq!(answer.from, request.to);
+/// assert!(matches!(answer.payload, IqPayload::Result(None)));
+///
+/// let refusal = request.error_reply(StanzaError::new(Condition::ServiceUnavailable));
+/// assert!(refusal.is_some());
+/// // A response is never answered (RFC 6120 §8.2.3).
+/// assert!(answer.result_reply(None).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Iq {
+    /// `from`.
+    pub from: Option<Jid>,
+    /// `to`.
+    pub to: Option<Jid>,
+    /// `id`, which every IQ must have and a response echoes.
+    pub id: String,
+    /// `xml:lang` as written on the stanza.
+    pub lang: Option<String>,
+    /// The type and what it carries.
+    pub payload: IqPayload,
+}
+
+impl Iq {
+    fn with_payload(id: impl Into<String>, payload: IqPayload) -> Self {
+        Iq {
+            from: None,
+            to: None,
+            id: id.into(),
+            lang: None,
+            payload,
+        }
+    }
+
+    /// A `get` request.
+    pub fn get(id: impl Into<String>, payload: Element) -> Self {
+        Iq::with_payload(id, IqPayload::Get(payload))
+    }
+
+    /// A `set` request.
+    pub fn set(id: impl Into<String>, payload: Element) -> Self {
+        Iq::with_payload(id, IqPayload::Set(payload))
+    }
+
+    /// Sets `to`.
+    pub fn with_to(mut self, to: Jid) -> Self {
+        self.to = Some(to);
+        self
+    }
+
+    /// Sets `from`.
+    pub fn with_from(mut self, from: Jid) -> Self {
+        self.from = Some(from);
+        self
+    }
+
+    /// Whether this is a request (`get` or `set`), which must be answered.
+    pub fn is_request(&self) -> bool {
+        matches!(self.payload, IqPayload::Get(_) | IqPayload::Set(_))
+    }
+
+    fn reply(&self, payload: IqPayload) -> Option<Iq> {
+        // RFC 6120 §8.2.3: a response is never answered with a response.
+        self.is_request().then(|| Iq {
+            from: self.to.clone(),
+            to: self.from.clone(),
+            id: self.id.clone(),
+            lang: None,
+            payload,
+        })
+    }
+
+    /// The `result` that answers this request: same `id`, `from` and `to`
+    /// swapped. `None` if this is not a request.
+    pub fn result_reply(&self, payload: Option<Element>) -> Option<Iq> {
+        self.reply(IqPayload::Result(payload))
+    }
+
+    /// The `error` that answers this request. `None` if this is not a
+    /// request.
+    pub fn error_reply(&self, error: StanzaError) -> Option<Iq> {
+        self.reply(IqPayload::Error {
+            error,
+            request: None,
+        })
+    }
+
+    /// Reads an `<iq/>` in any content namespace.
+    ///
+    /// # Errors
+    ///
+    /// [`StanzaParseError`] saying what is wrong and how to answer.
+    pub fn from_element(element: ElementRef<'_>) -> Result<Self, StanzaParseError> {
+        if element.name() != "iq" || ContentNamespace::from_uri(element.ns()).is_none() {
+            return Err(StanzaParseError::not_a_stanza(element));
+        }
+        Self::parse(element)
+            .map_err(|reason| StanzaParseError::invalid(element, StanzaKind::Iq, reason))
+    }
+
+    fn parse(element: ElementRef<'_>) -> Result<Self, Malformed> {
+        let attrs = Attributes::parse(element)?;
+        let missing = |attribute| Malformed::MissingAttribute {
+            element: "iq",
+            attribute,
+        };
+        let id = attrs.id.ok_or_else(|| missing("id"))?;
+        let type_ = attrs.type_.ok_or_else(|| missing("type"))?;
+        let payload = match type_ {
+            "get" => IqPayload::Get(single(element, "get")?),
+            "set" => IqPayload::Set(single(element, "set")?),
+            "result" => IqPayload::Result(at_most_one(element.children(), "result")?),
+            "error" => {
+                let ns = element.ns();
+                let (errors, others): (Vec<_>, Vec<_>) =
+                    element.children().partition(|c| c.is("error", ns));
+                let error = match errors.as_slice() {
+                    [error] => StanzaError::parse(*error)?,
+                    [] => return Err(Malformed::Missing { element: "error" }),
+                    _ => return Err(Malformed::Duplicate { element: "error" }),
+                };
+                IqPayload::Error {
+                    error,
+                    request: at_most_one(others.into_iter(), "error")?,
+                }
+            }
+            other => {
+                return Err(Malformed::UnknownType {
+                    element: "iq",
+                    value: other.to_owned(),
+                });
+            }
+        };
+        Ok(Iq {
+            from: attrs.from,
+            to: attrs.to,
+            id: id.to_owned(),
+            lang: attrs.lang.map(str::to_owned),
+            payload,
+        })
+    }
+
+    /// Writes the IQ as a stanza of a stream with content namespace `ns`.
+    pub fn write_to(&self, w: &mut XmlWriter<'_>, ns: ContentNamespace) {
+        let ns = ns.as_str();
+        w.start("iq", ns);
+        Attributes::write(
+            w,
+            self.from.as_ref(),
+            self.to.as_ref(),
+            Some(&self.id),
+            Some(self.payload.type_str()),
+            self.lang.as_deref(),
+        );
+        match &self.payload {
+            IqPayload::Get(payload) | IqPayload::Set(payload) => w.element(payload.root()),
+            IqPayload::Result(payload) => {
+                if let Some(payload) = payload {
+                    w.element(payload.root());
+                }
+            }
+            IqPayload::Error { error, request } => {
+                if let Some(request) = request {
+                    w.element(request.root());
+                }
+                error.write_to(w, ns);
+            }
+        }
+        w.end();
+    }
+}
+
+/// The one child element of a `get` or `set`.
+fn single(element: ElementRef<'_>, type_: &'static str) -> Result<Element, Malformed> {
+    let mut children = element.children();
+    let found = match (children.next(), children.next()) {
+        (Some(payload), None) => return Ok(payload.to_owned()),
+        (None, _) => 0,
+        (Some(_), Some(_)) => 2 + children.count(),
+    };
+    Err(Malformed::IqPayloadCount {
+        type_,
+        expected: "exactly one",
+        found,
+    })
+}
+
+/// The child element of a `result` or an `error` (besides `<error/>`), if
+/// there is one.
+fn at_most_one<'a>(
+    mut children: impl Iterator<Item = ElementRef<'a>>,
+    type_: &'static str,
+) -> Result<Option<Element>, Malformed> {
+    match (children.next(), children.next()) {
+        (first, None) => Ok(first.map(|payload| payload.to_owned())),
+        (_, Some(_)) => Err(Malformed::IqPayloadCount {
+            type_,
+            expected: "at most one",
+            found: 2 + children.count(),
+        }),
+    }
+}

@@ -1,0 +1,295 @@
+//! `<message/>` (RFC 6121 §5).
+
+use stanzio_jid::Jid;
+use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
+
+use crate::StanzaKind;
+use crate::common::{Attributes, find_payload};
+use crate::error::{Malformed, StanzaParseError};
+use crate::stanza_error::StanzaError;
+use crate::text::LangMap;
+
+/// The `type` of a message (RFC 6121 §5.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum MessageType {
+    /// One-to-one conversation.
+    Chat,
+    /// An error about a message sent earlier; the message carries an
+    /// `<error/>`.
+    Error,
+    /// Multi-user chat.
+    Groupchat,
+    /// An alert or notice that expects no reply.
+    Headline,
+    /// A standalone message. Also what a message without `type`, or with
+    /// a type the receiver does not understand, is (§5.2.2).
+    #[default]
+    Normal,
+}
+
+impl MessageType {
+    /// The attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageType::Chat => "chat",
+            MessageType::Error => "error",
+            MessageType::Groupchat => "groupchat",
+            MessageType::Headline => "headline",
+            MessageType::Normal => "normal",
+        }
+    }
+
+    /// The type a receiver gives the `type` attribute `value` (RFC 6121
+    /// §5.2.2: absent or not understood means `normal`).
+    pub fn from_attr(value: Option<&str>) -> Self {
+        match value {
+            Some("chat") => MessageType::Chat,
+            Some("error") => MessageType::Error,
+            Some("groupchat") => MessageType::Groupchat,
+            Some("headline") => MessageType::Headline,
+            _ => MessageType::Normal,
+        }
+    }
+}
+
+/// `<thread/>`: the conversation a message belongs to (RFC 6121 §5.2.5).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Thread {
+    /// The thread identifier.
+    pub id: String,
+    /// `parent`: the thread this one was spawned from.
+    pub parent: Option<String>,
+}
+
+impl Thread {
+    /// A thread without parent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Thread {
+            id: id.into(),
+            parent: None,
+        }
+    }
+}
+
+/// A `<message/>` stanza.
+///
+/// ```
+/// use stanzio_stanza::{Message, MessageType};
+///
+/// let message = Message::chat("juliet@example.com".parse()?, "Art thou not Romeo?")
+///     .with_id("ktx72v49");
+/// assert_eq!(message.type_, MessageType::Chat);
+/// assert_eq!(message.body(), Some("Art thou not Romeo?"));
+/// # Ok::<(), stanzio_jid::JidError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    /// `from`.
+    pub from: Option<Jid>,
+    /// `to`.
+    pub to: Option<Jid>,
+    /// `id`.
+    pub id: Option<String>,
+    /// `xml:lang` as written on the stanza (RFC 6120 §8.1.5).
+    pub lang: Option<String>,
+    /// `type`.
+    pub type_: MessageType,
+    /// `<body/>` texts by `xml:lang` (RFC 6121 §5.2.3).
+    pub bodies: LangMap,
+    /// `<subject/>` texts by `xml:lang` (RFC 6121 §5.2.4).
+    pub subjects: LangMap,
+    /// `<thread/>` (RFC 6121 §5.2.5).
+    pub thread: Option<Thread>,
+    /// The `<error/>` of a message of type `error`.
+    pub error: Option<StanzaError>,
+    /// Every child element no field above claims, in document order,
+    /// unchanged. [`Element::to_minidom`] hands one to `xmpp-parsers`.
+    pub payloads: Vec<Element>,
+}
+
+impl Message {
+    /// An empty message of `type_`.
+    pub fn new(type_: MessageType) -> Self {
+        Message {
+            type_,
+            ..Message::default()
+        }
+    }
+
+    /// A `chat` message to `to` with one body (RFC 6121 §5.2.2).
+    pub fn chat(to: Jid, body: impl Into<String>) -> Self {
+        Message::new(MessageType::Chat)
+            .with_to(to)
+            .with_body(None, body)
+    }
+
+    /// A message of type `error` carrying `error`.
+    pub fn error(error: StanzaError) -> Self {
+        Message {
+            error: Some(error),
+            ..Message::new(MessageType::Error)
+        }
+    }
+
+    /// Sets `to`.
+    pub fn with_to(mut self, to: Jid) -> Self {
+        self.to = Some(to);
+        self
+    }
+
+    /// Sets `from`.
+    pub fn with_from(mut self, from: Jid) -> Self {
+        self.from = Some(from);
+        self
+    }
+
+    /// Sets `id`.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets the body for `lang` (`None`: the message's own language).
+    pub fn with_body(mut self, lang: Option<&str>, body: impl Into<String>) -> Self {
+        self.bodies.insert(lang, body);
+        self
+    }
+
+    /// Appends a payload element.
+    pub fn with_payload(mut self, payload: Element) -> Self {
+        self.payloads.push(payload);
+        self
+    }
+
+    /// The body in the message's own language, else the first one.
+    pub fn body(&self) -> Option<&str> {
+        self.bodies.preferred(self.lang.as_deref())
+    }
+
+    /// The subject in the message's own language, else the first one.
+    pub fn subject(&self) -> Option<&str> {
+        self.subjects.preferred(self.lang.as_deref())
+    }
+
+    /// The first payload `name` in namespace `ns`.
+    pub fn payload(&self, name: &str, ns: &str) -> Option<&Element> {
+        find_payload(&self.payloads, name, ns)
+    }
+
+    /// The error message that answers this one: same `id`, addressed back
+    /// to the sender. `None` if this message is itself an error, which is
+    /// never answered with one (RFC 6120 §8.3.1).
+    pub fn error_reply(&self, error: StanzaError) -> Option<Message> {
+        (self.type_ != MessageType::Error).then(|| Message {
+            from: self.to.clone(),
+            to: self.from.clone(),
+            id: self.id.clone(),
+            ..Message::error(error)
+        })
+    }
+
+    /// Reads a `<message/>` in any content namespace. `stream_lang` is the
+    /// stream's `xml:lang`, which elements without one inherit (RFC 6120
+    /// §4.7.4).
+    ///
+    /// # Errors
+    ///
+    /// [`StanzaParseError`] saying what is wrong and how to answer.
+    pub fn from_element(
+        element: ElementRef<'_>,
+        stream_lang: Option<&str>,
+    ) -> Result<Self, StanzaParseError> {
+        if element.name() != "message" || ContentNamespace::from_uri(element.ns()).is_none() {
+            return Err(StanzaParseError::not_a_stanza(element));
+        }
+        Self::parse(element, stream_lang)
+            .map_err(|reason| StanzaParseError::invalid(element, StanzaKind::Message, reason))
+    }
+
+    fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {
+        let attrs = Attributes::parse(element)?;
+        let type_ = MessageType::from_attr(attrs.type_);
+        let inherited = attrs.lang.or(stream_lang);
+        let ns = element.ns();
+        let mut message = Message {
+            from: attrs.from,
+            to: attrs.to,
+            id: attrs.id.map(str::to_owned),
+            lang: attrs.lang.map(str::to_owned),
+            type_,
+            ..Message::default()
+        };
+        for child in element.children() {
+            if child.ns() != ns {
+                message.payloads.push(child.to_owned());
+                continue;
+            }
+            match child.name() {
+                "body" => message.bodies.insert_parsed(child, inherited, "body")?,
+                "subject" => message
+                    .subjects
+                    .insert_parsed(child, inherited, "subject")?,
+                "thread" => {
+                    if child.children().next().is_some() {
+                        return Err(Malformed::ChildElements { element: "thread" });
+                    }
+                    let thread = Thread {
+                        id: child.text().into_owned(),
+                        parent: child.attr("parent").map(str::to_owned),
+                    };
+                    // RFC 6121 §5.2.5: at most one <thread/>.
+                    if message.thread.replace(thread).is_some() {
+                        return Err(Malformed::Duplicate { element: "thread" });
+                    }
+                }
+                // RFC 6120 §8.3.1: only an error stanza carries <error/>;
+                // elsewhere it is someone's payload.
+                "error" if type_ == MessageType::Error => {
+                    if message.error.replace(StanzaError::parse(child)?).is_some() {
+                        return Err(Malformed::Duplicate { element: "error" });
+                    }
+                }
+                _ => message.payloads.push(child.to_owned()),
+            }
+        }
+        if type_ == MessageType::Error && message.error.is_none() {
+            return Err(Malformed::Missing { element: "error" });
+        }
+        Ok(message)
+    }
+
+    /// Writes the message as a stanza of a stream with content namespace
+    /// `ns`.
+    pub fn write_to(&self, w: &mut XmlWriter<'_>, ns: ContentNamespace) {
+        let ns = ns.as_str();
+        w.start("message", ns);
+        // `normal` is the default (RFC 6121 §5.2.2); leaving it out keeps
+        // the wire form of a message that had no type.
+        let type_ = (self.type_ != MessageType::Normal).then(|| self.type_.as_str());
+        Attributes::write(
+            w,
+            self.from.as_ref(),
+            self.to.as_ref(),
+            self.id.as_deref(),
+            type_,
+            self.lang.as_deref(),
+        );
+        self.subjects.write_to(w, "subject", ns);
+        self.bodies.write_to(w, "body", ns);
+        if let Some(thread) = &self.thread {
+            w.start("thread", ns);
+            if let Some(parent) = &thread.parent {
+                w.attr("parent", parent);
+            }
+            w.text(&thread.id);
+            w.end();
+        }
+        for payload in &self.payloads {
+            w.element(payload.root());
+        }
+        if let Some(error) = &self.error {
+            error.write_to(w, ns);
+        }
+        w.end();
+    }
+}

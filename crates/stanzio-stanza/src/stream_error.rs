@@ -1,0 +1,319 @@
+//! Stream errors (RFC 6120 §4.9): `<stream:error/>`, after which the stream
+//! is closed.
+
+use std::fmt;
+
+use stanzio_xml::{Element, ElementRef, NS_STREAM, ReadError, XmlCondition, XmlWriter};
+
+use crate::NS_STREAM_ERRORS;
+use crate::error::Malformed;
+use crate::text::LangMap;
+
+/// A stream error condition: every one RFC 6120 §4.9.3 defines, plus
+/// [`Other`](Self::Other) for conditions a peer invents.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StreamCondition {
+    /// §4.9.3.1 `bad-format`: XML that cannot be processed.
+    BadFormat,
+    /// §4.9.3.2 `bad-namespace-prefix`.
+    BadNamespacePrefix,
+    /// §4.9.3.3 `conflict`: a new stream replaces this one.
+    Conflict,
+    /// §4.9.3.4 `connection-timeout`.
+    ConnectionTimeout,
+    /// §4.9.3.5 `host-gone`: the host is no longer served.
+    HostGone,
+    /// §4.9.3.6 `host-unknown`: the host is not served.
+    HostUnknown,
+    /// §4.9.3.7 `improper-addressing`: `to` or `from` missing between
+    /// servers.
+    ImproperAddressing,
+    /// §4.9.3.8 `internal-server-error`.
+    InternalServerError,
+    /// §4.9.3.9 `invalid-from`: `from` does not match an authorized JID.
+    InvalidFrom,
+    /// §4.9.3.10 `invalid-namespace`.
+    InvalidNamespace,
+    /// §4.9.3.11 `invalid-xml`: invalid against the schema.
+    InvalidXml,
+    /// §4.9.3.12 `not-authorized`: data sent before authentication.
+    NotAuthorized,
+    /// §4.9.3.13 `not-well-formed`.
+    NotWellFormed,
+    /// §4.9.3.14 `policy-violation`: a local policy (such as a size limit).
+    PolicyViolation,
+    /// §4.9.3.15 `remote-connection-failed`.
+    RemoteConnectionFailed,
+    /// §4.9.3.16 `reset`: security-critical features changed; reconnect.
+    Reset,
+    /// §4.9.3.17 `resource-constraint`.
+    ResourceConstraint,
+    /// §4.9.3.18 `restricted-xml`: comments, PIs, DTDs and the like.
+    RestrictedXml,
+    /// §4.9.3.19 `see-other-host`: reconnect to this host (`domain`,
+    /// `domain:port`, `[IPv6]:port`).
+    SeeOtherHost(String),
+    /// §4.9.3.20 `system-shutdown`.
+    SystemShutdown,
+    /// §4.9.3.21 `undefined-condition`: see the application-specific
+    /// element.
+    UndefinedCondition,
+    /// §4.9.3.22 `unsupported-encoding`.
+    UnsupportedEncoding,
+    /// §4.9.3.23 `unsupported-feature`: a mandatory feature is missing.
+    UnsupportedFeature,
+    /// §4.9.3.24 `unsupported-stanza-type`: a first-level element that is
+    /// not supported.
+    UnsupportedStanzaType,
+    /// §4.9.3.25 `unsupported-version`.
+    UnsupportedVersion,
+    /// A condition element in the streams namespace that RFC 6120 does not
+    /// define; the local name.
+    Other(String),
+}
+
+/// The conditions without data, by name.
+const SIMPLE_CONDITIONS: [(&str, StreamCondition); 24] = [
+    ("bad-format", StreamCondition::BadFormat),
+    ("bad-namespace-prefix", StreamCondition::BadNamespacePrefix),
+    ("conflict", StreamCondition::Conflict),
+    ("connection-timeout", StreamCondition::ConnectionTimeout),
+    ("host-gone", StreamCondition::HostGone),
+    ("host-unknown", StreamCondition::HostUnknown),
+    ("improper-addressing", StreamCondition::ImproperAddressing),
+    ("internal-server-error", StreamCondition::InternalServerError),
+    ("invalid-from", StreamCondition::InvalidFrom),
+    ("invalid-namespace", StreamCondition::InvalidNamespace),
+    ("invalid-xml", StreamCondition::InvalidXml),
+    ("not-authorized", StreamCondition::NotAuthorized),
+    ("not-well-formed", StreamCondition::NotWellFormed),
+    ("policy-violation", StreamCondition::PolicyViolation),
+    ("remote-connection-failed", StreamCondition::RemoteConnectionFailed),
+    ("reset", StreamCondition::Reset),
+    ("resource-constraint", StreamCondition::ResourceConstraint),
+    ("restricted-xml", StreamCondition::RestrictedXml),
+    ("system-shutdown", StreamCondition::SystemShutdown),
+    ("undefined-condition", StreamCondition::UndefinedCondition),
+    ("unsupported-encoding", StreamCondition::UnsupportedEncoding),
+    ("unsupported-feature", StreamCondition::UnsupportedFeature),
+    ("unsupported-stanza-type", StreamCondition::UnsupportedStanzaType),
+    ("unsupported-version", StreamCondition::UnsupportedVersion),
+];
+
+impl StreamCondition {
+    /// The element name in `urn:ietf:params:xml:ns:xmpp-streams`.
+    pub fn name(&self) -> &str {
+        match self {
+            StreamCondition::SeeOtherHost(_) => "see-other-host",
+            StreamCondition::Other(name) => name,
+            simple => SIMPLE_CONDITIONS
+                .iter()
+                .find(|(_, c)| c == simple)
+                .map_or("undefined-condition", |(name, _)| name),
+        }
+    }
+
+    /// The condition without data named `name`, else [`Other`](Self::Other).
+    fn from_name(name: &str) -> Self {
+        SIMPLE_CONDITIONS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(|| StreamCondition::Other(name.to_owned()), |(_, c)| c.clone())
+    }
+
+    fn parse(element: ElementRef<'_>) -> Self {
+        match element.name() {
+            "see-other-host" => StreamCondition::SeeOtherHost(element.text().into_owned()),
+            name => StreamCondition::from_name(name),
+        }
+    }
+}
+
+impl fmt::Display for StreamCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())?;
+        if let StreamCondition::SeeOtherHost(host) = self {
+            write!(f, " ({host})")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<XmlCondition> for StreamCondition {
+    /// The condition the XML layer decided on; both name RFC 6120 §4.9.3
+    /// conditions, so they map by name.
+    fn from(condition: XmlCondition) -> Self {
+        StreamCondition::from_name(condition.as_str())
+    }
+}
+
+/// A `<stream:error/>` (RFC 6120 §4.9.2).
+///
+/// ```
+/// use stanzio_stanza::{StreamCondition, StreamError};
+/// use stanzio_xml::{Limits, StreamEvent, StreamReader};
+///
+/// // The stream layer answers a reader error with the matching stream error.
+/// let mut reader = StreamReader::new(Limits::default());
+/// let mut input: &[u8] = b"<stream:stream xmlns='jabber:client' \
+///     xmlns:stream='http://etherx.jabber.org/streams'><a><b></a>";
+/// let error = loop {
+///     match reader.read(&mut input) {
+///         Ok(Some(_)) => continue,
+///         Ok(None) => unreachable!("the input is malformed"),
+///         Err(e) => break StreamError::from(&e),
+///     }
+/// };
+/// assert_eq!(error.condition, StreamCondition::NotWellFormed);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamError {
+    /// The condition.
+    pub condition: StreamCondition,
+    /// Descriptive `<text/>`, by `xml:lang`.
+    pub texts: LangMap,
+    /// The application-specific condition element (§4.9.4).
+    pub app: Option<Element>,
+}
+
+impl StreamError {
+    /// A stream error with only a condition.
+    pub fn new(condition: StreamCondition) -> Self {
+        StreamError {
+            condition,
+            texts: LangMap::new(),
+            app: None,
+        }
+    }
+
+    /// Sets the descriptive text for `lang`.
+    pub fn with_text(mut self, lang: Option<&str>, text: impl Into<String>) -> Self {
+        self.texts.insert(lang, text);
+        self
+    }
+
+    /// Sets the application-specific condition element.
+    pub fn with_app(mut self, app: Element) -> Self {
+        self.app = Some(app);
+        self
+    }
+
+    /// Parses a `<stream:error/>` element (`error` in
+    /// `http://etherx.jabber.org/streams`).
+    ///
+    /// # Errors
+    ///
+    /// [`Malformed`] when the element is not a stream error, or has no
+    /// condition, or more than one.
+    pub fn from_element(element: ElementRef<'_>) -> Result<Self, Malformed> {
+        if !element.is("error", NS_STREAM) {
+            return Err(Malformed::Missing {
+                element: "stream:error",
+            });
+        }
+        let mut condition = None;
+        let mut texts = LangMap::new();
+        let mut app = None;
+        for child in element.children() {
+            if child.ns() != NS_STREAM_ERRORS {
+                if app.replace(child.to_owned()).is_some() {
+                    return Err(Malformed::Duplicate {
+                        element: "application-specific condition",
+                    });
+                }
+            } else if child.name() == "text" {
+                texts.insert_parsed(child, element.lang(), "stream error text")?;
+            } else if condition.replace(StreamCondition::parse(child)).is_some() {
+                // §4.9.2: exactly one defined condition.
+                return Err(Malformed::Duplicate {
+                    element: "stream error condition",
+                });
+            }
+        }
+        Ok(StreamError {
+            condition: condition.ok_or(Malformed::Missing {
+                element: "stream error condition",
+            })?,
+            texts,
+            app,
+        })
+    }
+
+    /// Writes `<stream:error/>`.
+    pub fn write_to(&self, w: &mut XmlWriter<'_>) {
+        w.start("error", NS_STREAM);
+        w.start(self.condition.name(), NS_STREAM_ERRORS);
+        if let StreamCondition::SeeOtherHost(host) = &self.condition {
+            w.text(host);
+        }
+        w.end();
+        self.texts.write_to(w, "text", NS_STREAM_ERRORS);
+        if let Some(app) = &self.app {
+            w.element(app.root());
+        }
+        w.end();
+    }
+}
+
+impl From<StreamCondition> for StreamError {
+    fn from(condition: StreamCondition) -> Self {
+        StreamError::new(condition)
+    }
+}
+
+impl From<XmlCondition> for StreamError {
+    fn from(condition: XmlCondition) -> Self {
+        StreamError::new(condition.into())
+    }
+}
+
+impl From<&ReadError> for StreamError {
+    /// The stream error that answers a reader error: its condition, and the
+    /// reader's description as text (RFC 6120 §4.9.2 allows text for
+    /// debugging).
+    fn from(error: &ReadError) -> Self {
+        StreamError::new(error.condition().into()).with_text(None, error.to_string())
+    }
+}
+
+impl fmt::Display for StreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.condition)?;
+        if let Some(text) = self.texts.preferred(None) {
+            write!(f, ": {text}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_simple_condition_names_itself() {
+        for (name, condition) in &SIMPLE_CONDITIONS {
+            assert_eq!(condition.name(), *name);
+            let element = Element::builder(name, NS_STREAM_ERRORS).build().unwrap();
+            assert_eq!(&StreamCondition::parse(element.root()), condition);
+        }
+    }
+
+    #[test]
+    fn xml_conditions_map_by_name() {
+        for c in [
+            XmlCondition::NotWellFormed,
+            XmlCondition::RestrictedXml,
+            XmlCondition::InvalidNamespace,
+            XmlCondition::BadFormat,
+            XmlCondition::UnsupportedEncoding,
+            XmlCondition::BadNamespacePrefix,
+            XmlCondition::PolicyViolation,
+        ] {
+            let condition = StreamCondition::from(c);
+            assert!(!matches!(condition, StreamCondition::Other(_)), "{c:?}");
+            assert_eq!(condition.name(), c.as_str());
+        }
+    }
+}

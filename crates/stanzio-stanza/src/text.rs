@@ -1,0 +1,174 @@
+//! Human-readable text with `xml:lang` variants: message bodies and
+//! subjects, presence status, error text.
+
+use stanzio_xml::{ElementRef, NS_XML, XmlWriter};
+
+use crate::error::Malformed;
+
+/// Texts keyed by their `xml:lang`, in document order, at most one per key.
+///
+/// The key is the `xml:lang` attribute *as written* on the element; `None`
+/// means the element had none and so carries the language of its stanza,
+/// or failing that of the stream (RFC 6120 §4.7.4). Keeping the written form
+/// means a stanza writes back exactly as it was read.
+///
+/// ```
+/// use stanzio_stanza::LangMap;
+///
+/// let mut bodies = LangMap::new();
+/// bodies.insert(None, "Wherefore art thou, Romeo?");
+/// bodies.insert(Some("cs"), "Proč jsi ty, Romeo?");
+/// assert_eq!(bodies.get(Some("cs")), Some("Proč jsi ty, Romeo?"));
+/// assert_eq!(bodies.len(), 2);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LangMap {
+    entries: Vec<(Option<String>, String)>,
+}
+
+impl LangMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        LangMap::default()
+    }
+
+    /// The text whose `xml:lang` is exactly `lang` (`None`: the one without
+    /// `xml:lang`).
+    pub fn get(&self, lang: Option<&str>) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(l, _)| l.as_deref() == lang)
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// The text in `default_lang` (the language an element without
+    /// `xml:lang` inherits), else the first one.
+    pub fn preferred(&self, default_lang: Option<&str>) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(l, _)| l.is_none() || (default_lang.is_some() && l.as_deref() == default_lang))
+            .or_else(|| self.entries.first())
+            .map(|(_, text)| text.as_str())
+    }
+
+    /// Sets the text for `lang`, returning the one it replaces.
+    pub fn insert(&mut self, lang: Option<&str>, text: impl Into<String>) -> Option<String> {
+        let text = text.into();
+        match self.entries.iter_mut().find(|(l, _)| l.as_deref() == lang) {
+            Some((_, old)) => Some(std::mem::replace(old, text)),
+            None => {
+                self.entries.push((lang.map(str::to_owned), text));
+                None
+            }
+        }
+    }
+
+    /// Removes and returns the text for `lang`.
+    pub fn remove(&mut self, lang: Option<&str>) -> Option<String> {
+        let index = self.entries.iter().position(|(l, _)| l.as_deref() == lang)?;
+        Some(self.entries.remove(index).1)
+    }
+
+    /// `(xml:lang, text)` pairs in document order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Option<&str>, &str)> {
+        self.entries
+            .iter()
+            .map(|(lang, text)| (lang.as_deref(), text.as_str()))
+    }
+
+    /// How many texts there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds the text of a parsed `child` element (`<body/>`, `<subject/>`,
+    /// `<status/>`, `<text/>`).
+    ///
+    /// Two texts with the same *effective* language are an error: an element
+    /// without `xml:lang` has the language of its parent (`inherited`), so
+    /// `<body>a</body><body xml:lang='en'>b</body>` in an `xml:lang='en'`
+    /// message is a duplicate (RFC 6121 §5.2.3, §5.2.4, §4.7.2.2). The text
+    /// must be character data only, no child elements.
+    pub(crate) fn insert_parsed(
+        &mut self,
+        child: ElementRef<'_>,
+        inherited: Option<&str>,
+        element: &'static str,
+    ) -> Result<(), Malformed> {
+        if child.children().next().is_some() {
+            return Err(Malformed::ChildElements { element });
+        }
+        let lang = child.lang();
+        let effective = lang.or(inherited);
+        if self
+            .entries
+            .iter()
+            .any(|(l, _)| l.as_deref().or(inherited) == effective)
+        {
+            return Err(Malformed::DuplicateLang {
+                element,
+                lang: effective.map(str::to_owned),
+            });
+        }
+        self.entries
+            .push((lang.map(str::to_owned), child.text().into_owned()));
+        Ok(())
+    }
+
+    /// Writes one `<name/>` element in `ns` per text.
+    pub(crate) fn write_to(&self, w: &mut XmlWriter<'_>, name: &str, ns: &str) {
+        for (lang, text) in self.iter() {
+            w.start(name, ns);
+            if let Some(lang) = lang {
+                w.attr_ns(NS_XML, "lang", lang);
+            }
+            w.text(text);
+            w.end();
+        }
+    }
+}
+
+impl<L: AsRef<str>, T: Into<String>> FromIterator<(Option<L>, T)> for LangMap {
+    /// Collects pairs; a later text replaces an earlier one with the same
+    /// `xml:lang`.
+    fn from_iter<I: IntoIterator<Item = (Option<L>, T)>>(iter: I) -> Self {
+        let mut map = LangMap::new();
+        for (lang, text) in iter {
+            map.insert(lang.as_ref().map(AsRef::as_ref), text);
+        }
+        map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_replaces_same_lang_and_keeps_order() {
+        let mut map = LangMap::new();
+        assert_eq!(map.insert(Some("en"), "a"), None);
+        assert_eq!(map.insert(None, "b"), None);
+        assert_eq!(map.insert(Some("en"), "c"), Some("a".to_owned()));
+        let pairs: Vec<_> = map.iter().collect();
+        assert_eq!(pairs, [(Some("en"), "c"), (None, "b")]);
+        assert_eq!(map.remove(None), Some("b".to_owned()));
+        assert_eq!(map.len(), 1);
+    }
+
+    #[test]
+    fn preferred_picks_inherited_language_then_first() {
+        let map: LangMap = [(Some("de"), "Hallo"), (Some("en"), "Hello")]
+            .into_iter()
+            .collect();
+        assert_eq!(map.preferred(Some("en")), Some("Hello"));
+        assert_eq!(map.preferred(Some("fr")), Some("Hallo"));
+        assert_eq!(map.preferred(None), Some("Hallo"));
+        assert_eq!(LangMap::new().preferred(None), None);
+    }
+}
