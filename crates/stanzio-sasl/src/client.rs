@@ -4,10 +4,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::crypto::{self, DerivedKeys, RandomSource};
+use crate::downgrade_protection_hash;
 use crate::error::{ClientError, PrepError, Stage};
 use crate::scram::{self, ParseError, ServerFinal};
 use crate::{Credentials, HashAlgorithm, Mechanism, Selection, prep};
-use crate::downgrade_protection_hash;
 
 /// RFC 4505 §3: `trace` is at most 255 characters.
 const MAX_TRACE_CHARS: usize = 255;
@@ -38,9 +38,13 @@ enum State {
     SingleSent,
     Scram(Box<ScramClient>),
     /// SCRAM after client-final: waiting for server-final.
-    ScramSentFinal { server_signature: Vec<u8> },
+    ScramSentFinal {
+        server_signature: Vec<u8>,
+    },
     /// SCRAM after a verified server-final arrived as a challenge.
-    ScramVerified { server_signature: Vec<u8> },
+    ScramVerified {
+        server_signature: Vec<u8>,
+    },
     Done,
     Failed,
 }
@@ -295,7 +299,8 @@ impl ScramClient {
     fn client_final(&self, challenge: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ClientError> {
         let stage = Stage::ServerFirst;
         let server_first_text = utf8(challenge, stage)?;
-        let server_first = scram::parse_server_first(server_first_text).map_err(malformed(stage))?;
+        let server_first =
+            scram::parse_server_first(server_first_text).map_err(malformed(stage))?;
         // RFC 5802 §5.1 r: the client MUST verify the nonce starts with its own; a server
         // that adds nothing contributes no freshness.
         let server_part = server_first.nonce.strip_prefix(self.nonce.as_str());
@@ -347,11 +352,7 @@ impl ScramClient {
 
         let mut cbind_input = self.gs2_header.as_bytes().to_vec();
         cbind_input.extend_from_slice(&self.binding_data);
-        let final_bare = format!(
-            "c={},r={}",
-            BASE64.encode(&cbind_input),
-            server_first.nonce
-        );
+        let final_bare = format!("c={},r={}", BASE64.encode(&cbind_input), server_first.nonce);
         let auth = scram::auth_message(&self.client_first_bare, server_first_text, &final_bare);
         let keys = DerivedKeys::new(self.hash, &self.password, &server_first.salt, iterations);
         let stored_key = self.hash.digest(&keys.client_key);

@@ -222,8 +222,13 @@ mod tests {
     #[test]
     fn stored_keys_match_protocol_notes() {
         // PROTOCOL-NOTES §4 (derived from RFC 5802 §5 and RFC 7677 §3 inputs).
-        let r = StoredCredentials::derive(HashAlgorithm::Sha1, "pencil", &b64("QSXCR+Q6sek8bf92"), 4096)
-            .unwrap();
+        let r = StoredCredentials::derive(
+            HashAlgorithm::Sha1,
+            "pencil",
+            &b64("QSXCR+Q6sek8bf92"),
+            4096,
+        )
+        .unwrap();
         assert_eq!(BASE64.encode(&r.stored_key), "6dlGYMOdZcOPutkcNY8U2g7vK9Y=");
         assert_eq!(BASE64.encode(&r.server_key), "D+CSWLOshSulAsxiupA+qs2/fTE=");
         let r = StoredCredentials::derive(
@@ -233,8 +238,14 @@ mod tests {
             4096,
         )
         .unwrap();
-        assert_eq!(BASE64.encode(&r.stored_key), "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=");
-        assert_eq!(BASE64.encode(&r.server_key), "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=");
+        assert_eq!(
+            BASE64.encode(&r.stored_key),
+            "WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY="
+        );
+        assert_eq!(
+            BASE64.encode(&r.server_key),
+            "wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU="
+        );
     }
 
     #[test]

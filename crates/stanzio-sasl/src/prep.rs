@@ -116,7 +116,10 @@ mod tests {
         assert_eq!(password("\u{AA}").unwrap(), "a");
         assert_eq!(password("\u{2168}").unwrap(), "IX");
         assert!(matches!(password("\u{7}"), Err(PrepError::Saslprep { .. })));
-        assert!(matches!(password("\u{627}1"), Err(PrepError::Saslprep { .. })));
+        assert!(matches!(
+            password("\u{627}1"),
+            Err(PrepError::Saslprep { .. })
+        ));
         // Non-ASCII space maps to ASCII space (RFC 4013 §2.1).
         assert_eq!(password("a\u{A0}b").unwrap(), "a b");
         // Only "mapped to nothing" characters: empty after preparation.

@@ -170,7 +170,11 @@ pub(crate) fn parse_server_first(msg: &str) -> Result<ServerFirst<'_>, ParseErro
     let nonce = match parts.next().flatten() {
         Some((b'm', _)) => return Err(ParseError::MandatoryExtension),
         Some((b'r', nonce)) if is_nonce(nonce) => nonce,
-        _ => return Err(ParseError::Malformed("first attribute must be a valid r= nonce")),
+        _ => {
+            return Err(ParseError::Malformed(
+                "first attribute must be a valid r= nonce",
+            ));
+        }
     };
     let salt = match parts.next().flatten() {
         Some((b's', salt)) => BASE64
@@ -271,7 +275,11 @@ pub(crate) fn parse_server_final(msg: &str) -> Result<Option<ServerFinal>, Parse
 }
 
 /// AuthMessage (RFC 5802 §3): client-first-bare "," server-first "," client-final-without-proof.
-pub(crate) fn auth_message(client_first_bare: &str, server_first: &str, final_bare: &str) -> Vec<u8> {
+pub(crate) fn auth_message(
+    client_first_bare: &str,
+    server_first: &str,
+    final_bare: &str,
+) -> Vec<u8> {
     [client_first_bare, server_first, final_bare]
         .join(",")
         .into_bytes()
@@ -286,7 +294,10 @@ mod tests {
         assert_eq!(gs2_header(Gs2Flag::NoBinding, None), "n,,");
         assert_eq!(gs2_header(Gs2Flag::ServerOfferedNoPlus, None), "y,,");
         assert_eq!(
-            gs2_header(Gs2Flag::Bind(ChannelBindingType::TlsExporter), Some("a=b,c")),
+            gs2_header(
+                Gs2Flag::Bind(ChannelBindingType::TlsExporter),
+                Some("a=b,c")
+            ),
             "p=tls-exporter,a=a=3Db=2Cc,"
         );
         // PROTOCOL-NOTES §3: the c= of the plain headers.
@@ -311,8 +322,19 @@ mod tests {
     #[test]
     fn client_first_rejections() {
         for bad in [
-            "", "n", "n,", "x,,n=u,r=a", "p=,,n=u,r=a", "n,b=x,n=u,r=a", "n,,m=x,n=u,r=a",
-            "n,,n=u", "n,,n=u,r=", "n,,n=u,r=a b", "n,,r=a,n=u", "n,,n=a=b,r=x", "n,,n=u,r=a,bad",
+            "",
+            "n",
+            "n,",
+            "x,,n=u,r=a",
+            "p=,,n=u,r=a",
+            "n,b=x,n=u,r=a",
+            "n,,m=x,n=u,r=a",
+            "n,,n=u",
+            "n,,n=u,r=",
+            "n,,n=u,r=a b",
+            "n,,r=a,n=u",
+            "n,,n=a=b,r=x",
+            "n,,n=u,r=a,bad",
             "n,,n=u,r=a,xy=1",
         ] {
             assert!(parse_client_first(bad).is_err(), "{bad:?}");
@@ -324,13 +346,25 @@ mod tests {
         use ParseError::*;
         let cases: [(&str, ParseError); 8] = [
             ("m=x,r=a,s=QQ==,i=1", MandatoryExtension),
-            ("s=QQ==,r=a,i=1", Malformed("first attribute must be a valid r= nonce")),
+            (
+                "s=QQ==,r=a,i=1",
+                Malformed("first attribute must be a valid r= nonce"),
+            ),
             ("r=a,s=!!,i=1", Malformed("s= is not non-empty base64")),
             ("r=a,s=,i=1", Malformed("s= is not non-empty base64")),
-            ("r=a,s=QQ==,i=0", Malformed("i= is not a positive decimal number")),
-            ("r=a,s=QQ==,i=01", Malformed("i= is not a positive decimal number")),
+            (
+                "r=a,s=QQ==,i=0",
+                Malformed("i= is not a positive decimal number"),
+            ),
+            (
+                "r=a,s=QQ==,i=01",
+                Malformed("i= is not a positive decimal number"),
+            ),
             ("r=a,s=QQ==", Malformed("third attribute must be i=")),
-            ("r=a,s=QQ==,i=1,", Malformed("malformed extension attribute")),
+            (
+                "r=a,s=QQ==,i=1,",
+                Malformed("malformed extension attribute"),
+            ),
         ];
         for (msg, expected) in cases {
             assert_eq!(parse_server_first(msg).unwrap_err(), expected, "{msg}");
@@ -347,7 +381,12 @@ mod tests {
         assert_eq!(m.without_proof, "c=biws,r=ab,x=1");
         assert_eq!(m.channel_binding, b"n,,");
         assert_eq!(m.proof, [0, 0, 0]);
-        for bad in ["c=biws,r=ab", "r=ab,c=biws,p=AAAA", "c=biws,p=AAAA", "c=b,r=ab,p=AAAA"] {
+        for bad in [
+            "c=biws,r=ab",
+            "r=ab,c=biws,p=AAAA",
+            "c=biws,p=AAAA",
+            "c=b,r=ab,p=AAAA",
+        ] {
             assert!(parse_client_final(bad).is_err(), "{bad:?}");
         }
     }
@@ -363,7 +402,10 @@ mod tests {
             Some(ServerFinal::Error("invalid-proof".into()))
         );
         assert_eq!(parse_server_final("x=1").unwrap(), None);
-        assert_eq!(parse_server_final("m=1").unwrap_err(), ParseError::MandatoryExtension);
+        assert_eq!(
+            parse_server_final("m=1").unwrap_err(),
+            ParseError::MandatoryExtension
+        );
         assert!(parse_server_final("").is_err());
         assert!(parse_server_final("v=!").is_err());
     }

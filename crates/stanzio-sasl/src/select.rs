@@ -42,9 +42,10 @@ impl std::fmt::Debug for Credentials {
                 .field("username", username)
                 .field("authzid", authzid)
                 .finish_non_exhaustive(),
-            Self::External { authzid } => {
-                f.debug_struct("External").field("authzid", authzid).finish()
-            }
+            Self::External { authzid } => f
+                .debug_struct("External")
+                .field("authzid", authzid)
+                .finish(),
             Self::Anonymous { trace } => f.debug_struct("Anonymous").field("trace", trace).finish(),
         }
     }
@@ -215,7 +216,10 @@ fn binding_type(offer: &ServerOffer, tls: &TlsInfo) -> Option<ChannelBindingType
     } else if tls.version >= TlsVersion::Tls13 {
         // No XEP-0440: RFC 9266 §3 makes tls-exporter the default on TLS 1.3 (tls-unique
         // is undefined there and tls-server-end-point is weaker).
-        &[ChannelBindingType::TlsExporter, ChannelBindingType::TlsServerEndPoint]
+        &[
+            ChannelBindingType::TlsExporter,
+            ChannelBindingType::TlsServerEndPoint,
+        ]
     } else {
         // No XEP-0440 on TLS 1.2: tls-unique is what deployed servers implement (Prosody,
         // ejabberd; interop README), then tls-server-end-point (XEP-0440 rule 1), and
@@ -365,7 +369,10 @@ mod tests {
 
     #[test]
     fn tls12_without_xep0440_prefers_tls_unique() {
-        let t = tls(TlsVersion::Tls12, &[TlsExporter, TlsServerEndPoint, TlsUnique]);
+        let t = tls(
+            TlsVersion::Tls12,
+            &[TlsExporter, TlsServerEndPoint, TlsUnique],
+        );
         let s = pick(&ServerOffer::new(ALL_SCRAM), Some(&t)).unwrap();
         assert_eq!(s.gs2_flag(), Gs2Flag::Bind(TlsUnique));
         let t = tls(TlsVersion::Tls12, &[TlsExporter, TlsServerEndPoint]);
@@ -375,18 +382,28 @@ mod tests {
 
     #[test]
     fn xep0440_types_pick_the_strongest_shared() {
-        let t = tls(TlsVersion::Tls12, &[TlsExporter, TlsServerEndPoint, TlsUnique]);
-        let offer =
-            ServerOffer::new(ALL_SCRAM).with_channel_binding_types(["tls-server-end-point", "tls-exporter"]);
-        assert_eq!(pick(&offer, Some(&t)).unwrap().gs2_flag(), Gs2Flag::Bind(TlsExporter));
+        let t = tls(
+            TlsVersion::Tls12,
+            &[TlsExporter, TlsServerEndPoint, TlsUnique],
+        );
+        let offer = ServerOffer::new(ALL_SCRAM)
+            .with_channel_binding_types(["tls-server-end-point", "tls-exporter"]);
+        assert_eq!(
+            pick(&offer, Some(&t)).unwrap().gs2_flag(),
+            Gs2Flag::Bind(TlsExporter)
+        );
     }
 
     #[test]
     fn no_shared_type_continues_with_n_and_requires_h() {
         let t = tls(TlsVersion::Tls13, &[TlsExporter]);
-        let offer = ServerOffer::new(ALL_SCRAM).with_channel_binding_types(["tls-server-end-point"]);
+        let offer =
+            ServerOffer::new(ALL_SCRAM).with_channel_binding_types(["tls-server-end-point"]);
         let s = pick(&offer, Some(&t)).unwrap();
-        assert_eq!(s.mechanism(), Mechanism::scram(HashAlgorithm::Sha512, false));
+        assert_eq!(
+            s.mechanism(),
+            Mechanism::scram(HashAlgorithm::Sha512, false)
+        );
         assert_eq!(s.gs2_flag(), Gs2Flag::NoBinding);
         assert!(s.requires_downgrade_protection());
     }
@@ -458,7 +475,10 @@ mod tests {
         assert!(!s.is_fallback());
         let f = s.without_channel_binding().unwrap();
         assert!(f.is_fallback());
-        assert_eq!(f.mechanism(), Mechanism::scram(HashAlgorithm::Sha512, false));
+        assert_eq!(
+            f.mechanism(),
+            Mechanism::scram(HashAlgorithm::Sha512, false)
+        );
         assert_eq!(f.gs2_flag(), Gs2Flag::NoBinding);
         assert!(matches!(
             f.without_channel_binding(),

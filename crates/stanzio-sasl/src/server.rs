@@ -38,7 +38,10 @@ impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerConfig")
             .field("mechanisms", &self.mechanisms)
-            .field("advertise_channel_binding_types", &self.advertise_channel_binding_types)
+            .field(
+                "advertise_channel_binding_types",
+                &self.advertise_channel_binding_types,
+            )
             .field("downgrade_protection", &self.downgrade_protection)
             .field("announce_tls_version", &self.announce_tls_version)
             .field("fake_iterations", &self.fake_iterations)
@@ -232,7 +235,10 @@ impl ServerMechanism {
             .ok_or_else(|| {
                 let configured = config.mechanisms.iter().any(|m| m.name() == requested);
                 if configured && tls.is_none() && matches!(requested, "PLAIN" | "EXTERNAL") {
-                    Failure::new(Condition::EncryptionRequired, format!("{requested} needs TLS"))
+                    Failure::new(
+                        Condition::EncryptionRequired,
+                        format!("{requested} needs TLS"),
+                    )
                 } else {
                     Failure::new(
                         Condition::InvalidMechanism,
@@ -319,11 +325,13 @@ impl ServerMechanism {
                     &record.salt,
                     record.iterations,
                 );
-                Ok(if crypto::ct_eq(&candidate.stored_key, &record.stored_key) {
-                    self.success(Some(authcid), authzid, None)
-                } else {
-                    fail(Condition::NotAuthorized, "invalid username or password")
-                })
+                Ok(
+                    if crypto::ct_eq(&candidate.stored_key, &record.stored_key) {
+                        self.success(Some(authcid), authzid, None)
+                    } else {
+                        fail(Condition::NotAuthorized, "invalid username or password")
+                    },
+                )
             }
             State::ScramCredentials(first) => {
                 if let Some(r) = record.as_ref().filter(|r| r.hash != first.hash) {
@@ -437,10 +445,7 @@ impl ServerMechanism {
             {
                 Some(kind) => Some(kind),
                 None => {
-                    return fail(
-                        Condition::NotAuthorized,
-                        "unsupported-channel-binding-type",
-                    );
+                    return fail(Condition::NotAuthorized, "unsupported-channel-binding-type");
                 }
             },
             (true, _) => return malformed("a -PLUS mechanism needs the GS2 flag p="),
@@ -450,7 +455,10 @@ impl ServerMechanism {
             (false, ReceivedFlag::Y) if self.plus_offered => {
                 // The client could bind and saw no -PLUS, but we offered one: the list
                 // was changed on the way (RFC 5802 §6).
-                return fail(Condition::NotAuthorized, "server-does-support-channel-binding");
+                return fail(
+                    Condition::NotAuthorized,
+                    "server-does-support-channel-binding",
+                );
             }
             (false, _) => None,
         };
@@ -526,7 +534,11 @@ impl ServerMechanism {
         if last.proof.len() != hash.output_len() {
             return fail(Condition::NotAuthorized, "invalid-proof");
         }
-        let auth = scram::auth_message(&pending.first.bare, &pending.server_first, last.without_proof);
+        let auth = scram::auth_message(
+            &pending.first.bare,
+            &pending.server_first,
+            last.without_proof,
+        );
         let client_signature = hash.hmac(&record.stored_key, &[&auth]);
         let client_key = crypto::xor(&last.proof, &client_signature);
         // Constant time, and the same path for fake records (unknown users).

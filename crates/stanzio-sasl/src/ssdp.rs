@@ -76,7 +76,9 @@ mod tests {
     #[test]
     fn empty_xep0440_list_differs_from_absent() {
         let absent = ServerOffer::new(["SCRAM-SHA-1"]);
-        let empty = absent.clone().with_channel_binding_types(Vec::<String>::new());
+        let empty = absent
+            .clone()
+            .with_channel_binding_types(Vec::<String>::new());
         assert_ne!(
             downgrade_protection_hash(HashAlgorithm::Sha1, &absent),
             downgrade_protection_hash(HashAlgorithm::Sha1, &empty)

@@ -51,9 +51,13 @@ const RFC7677: Vector = Vector {
 
 fn client_side(v: &Vector) {
     let name = Mechanism::scram(v.hash, false).name();
-    let selection =
-        select(&ServerOffer::new([name]), None, &Credentials::password("user", "pencil"), &ClientPolicy::default())
-            .unwrap();
+    let selection = select(
+        &ServerOffer::new([name]),
+        None,
+        &Credentials::password("user", "pencil"),
+        &ClientPolicy::default(),
+    )
+    .unwrap();
     let mut client = ClientMechanism::with_nonce(
         &selection,
         &Credentials::password("user", "pencil"),
@@ -61,7 +65,10 @@ fn client_side(v: &Vector) {
     )
     .unwrap();
     assert_eq!(client.initial_response().unwrap(), v.c1.as_bytes());
-    assert_eq!(String::from_utf8(client.step(v.s1.as_bytes()).unwrap()).unwrap(), v.c2);
+    assert_eq!(
+        String::from_utf8(client.step(v.s1.as_bytes()).unwrap()).unwrap(),
+        v.c2
+    );
     client.finish(v.s2.as_bytes()).unwrap();
 }
 
@@ -132,7 +139,8 @@ fn ssdp_server(announce_tls_version: bool) -> ServerMechanism {
     ];
     config.announce_tls_version = announce_tls_version;
     let tls = ssdp_tls();
-    let mut server = ServerMechanism::new(&config, Some(&tls), "SCRAM-SHA-1-PLUS", &mut Zeros).unwrap();
+    let mut server =
+        ServerMechanism::new(&config, Some(&tls), "SCRAM-SHA-1-PLUS", &mut Zeros).unwrap();
     server.server_nonce = SSDP_SNONCE.into();
     let first = format!("p=tls-exporter,,n=user,r={SSDP_CNONCE}");
     assert!(matches!(
@@ -181,7 +189,10 @@ fn xep0474_section6_3_server() {
     else {
         panic!("XEP-0474 vector exchange failed")
     };
-    assert_eq!(additional_data.as_deref(), Some(&b"v=MQrMPvv7yv4x4Cq4W4Ih25EqS2c="[..]));
+    assert_eq!(
+        additional_data.as_deref(),
+        Some(&b"v=MQrMPvv7yv4x4Cq4W4Ih25EqS2c="[..])
+    );
 }
 
 #[test]
@@ -202,7 +213,10 @@ fn xep0515_vector_client_and_server() {
         client.initial_response().unwrap(),
         format!("p=tls-exporter,,n=user,r={SSDP_CNONCE}").as_bytes()
     );
-    assert_eq!(String::from_utf8(client.step(s1.as_bytes()).unwrap()).unwrap(), c2);
+    assert_eq!(
+        String::from_utf8(client.step(s1.as_bytes()).unwrap()).unwrap(),
+        c2
+    );
     client.finish(s2.as_bytes()).unwrap();
 
     let mut server = ssdp_server(true);

@@ -12,7 +12,11 @@ fn accounts() -> Accounts {
 
 /// Runs SCRAM-SHA-256 (no TLS, so no -PLUS and no XEP-0515) with `edit` applied to the
 /// n-th payload towards the client, and returns the client's error.
-fn refusal(setup_edit: impl FnOnce(&mut Setup<'_>), nth: usize, edit: impl Fn(&str) -> String) -> ClientError {
+fn refusal(
+    setup_edit: impl FnOnce(&mut Setup<'_>),
+    nth: usize,
+    edit: impl Fn(&str) -> String,
+) -> ClientError {
     let accounts = accounts();
     let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     setup.config.mechanisms = vec![Mechanism::scram(HashAlgorithm::Sha256, false)];
@@ -84,10 +88,22 @@ fn iteration_count_too_high() {
         }
     );
     let e = server_first(|s| s.replace(",i=4096", ",i=18446744073709551616"));
-    assert!(matches!(e, ClientError::IterationsTooHigh { iterations: u32::MAX, .. }));
+    assert!(matches!(
+        e,
+        ClientError::IterationsTooHigh {
+            iterations: u32::MAX,
+            ..
+        }
+    ));
     // A configured cap.
     let e = refusal(|s| s.policy.max_iterations = 4000, 0, |s| s.to_owned());
-    assert!(matches!(e, ClientError::IterationsTooHigh { iterations: 4096, maximum: 4000 }));
+    assert!(matches!(
+        e,
+        ClientError::IterationsTooHigh {
+            iterations: 4096,
+            maximum: 4000
+        }
+    ));
 }
 
 #[test]
@@ -128,18 +144,37 @@ fn malformed_messages() {
         (1, "v"),
     ] {
         let e = refusal(|_| {}, nth, |_| edit.to_owned());
-        assert!(matches!(e, ClientError::Malformed { .. }), "{edit:?}: {e:?}");
+        assert!(
+            matches!(e, ClientError::Malformed { .. }),
+            "{edit:?}: {e:?}"
+        );
     }
     let e = server_first(|s| s.replace(",s=", ",s=!!"));
-    assert!(matches!(e, ClientError::Malformed { stage: Stage::ServerFirst, .. }));
+    assert!(matches!(
+        e,
+        ClientError::Malformed {
+            stage: Stage::ServerFirst,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn mandatory_extension() {
     let e = server_first(|s| format!("m=x,{s}"));
-    assert_eq!(e, ClientError::MandatoryExtension { stage: Stage::ServerFirst });
+    assert_eq!(
+        e,
+        ClientError::MandatoryExtension {
+            stage: Stage::ServerFirst
+        }
+    );
     let e = server_final(|s| format!("m=x,{s}"));
-    assert_eq!(e, ClientError::MandatoryExtension { stage: Stage::Success });
+    assert_eq!(
+        e,
+        ClientError::MandatoryExtension {
+            stage: Stage::Success
+        }
+    );
 }
 
 #[test]
@@ -192,7 +227,10 @@ fn non_utf8_server_first() {
     });
     assert!(matches!(
         ex.client_error,
-        Some(ClientError::Malformed { stage: Stage::ServerFirst, reason: "not UTF-8" })
+        Some(ClientError::Malformed {
+            stage: Stage::ServerFirst,
+            reason: "not UTF-8"
+        })
     ));
 }
 
@@ -206,20 +244,34 @@ fn scram_client() -> ClientMechanism {
 #[test]
 fn errors_are_sticky_and_misuse_is_reported() {
     let mut client = scram_client();
-    assert_eq!(client.step(b"r=x,s=QQ==,i=4096"), Err(ClientError::OutOfOrder { call: "step" }));
-    assert_eq!(client.finish(b""), Err(ClientError::OutOfOrder { call: "finish" }));
+    assert_eq!(
+        client.step(b"r=x,s=QQ==,i=4096"),
+        Err(ClientError::OutOfOrder { call: "step" })
+    );
+    assert_eq!(
+        client.finish(b""),
+        Err(ClientError::OutOfOrder { call: "finish" })
+    );
     client.initial_response().unwrap();
     assert_eq!(
         client.initial_response(),
-        Err(ClientError::OutOfOrder { call: "initial_response" })
+        Err(ClientError::OutOfOrder {
+            call: "initial_response"
+        })
     );
     // A success before the client-final: not verified.
     let mut early = scram_client();
     early.initial_response().unwrap();
     assert_eq!(early.finish(b""), Err(ClientError::SuccessWithoutSignature));
     // A peer error ends the machine.
-    assert_eq!(client.step(b"r=x,s=QQ==,i=4096"), Err(ClientError::NonceMismatch));
-    assert_eq!(client.step(b"r=x,s=QQ==,i=4096"), Err(ClientError::OutOfOrder { call: "step" }));
+    assert_eq!(
+        client.step(b"r=x,s=QQ==,i=4096"),
+        Err(ClientError::NonceMismatch)
+    );
+    assert_eq!(
+        client.step(b"r=x,s=QQ==,i=4096"),
+        Err(ClientError::OutOfOrder { call: "step" })
+    );
 }
 
 #[test]
@@ -232,16 +284,34 @@ fn plain_refuses_challenges_and_success_data() {
     let selection = select(&offer, Some(&tls), &creds, &policy).unwrap();
     let mut client = ClientMechanism::new(&selection, &creds, &mut common::TestRng(1)).unwrap();
     assert_eq!(client.initial_response().unwrap(), b"\0user\0pencil");
-    assert!(matches!(client.step(b"x"), Err(ClientError::Malformed { stage: Stage::Challenge, .. })));
+    assert!(matches!(
+        client.step(b"x"),
+        Err(ClientError::Malformed {
+            stage: Stage::Challenge,
+            ..
+        })
+    ));
     let mut client = ClientMechanism::new(&selection, &creds, &mut common::TestRng(1)).unwrap();
     client.initial_response().unwrap();
-    assert!(matches!(client.finish(b"x"), Err(ClientError::Malformed { stage: Stage::Success, .. })));
+    assert!(matches!(
+        client.finish(b"x"),
+        Err(ClientError::Malformed {
+            stage: Stage::Success,
+            ..
+        })
+    ));
 }
 
 #[test]
 fn credentials_are_prepared_or_refused() {
     let offer = ServerOffer::new(["SCRAM-SHA-1", "EXTERNAL"]);
-    let selection = select(&offer, None, &Credentials::password("u", "p"), &ClientPolicy::default()).unwrap();
+    let selection = select(
+        &offer,
+        None,
+        &Credentials::password("u", "p"),
+        &ClientPolicy::default(),
+    )
+    .unwrap();
     let mut rng = common::TestRng(1);
     for bad in [
         Credentials::password("", "p"),
@@ -254,11 +324,24 @@ fn credentials_are_prepared_or_refused() {
         ));
     }
     assert!(matches!(
-        ClientMechanism::new(&selection, &Credentials::External { authzid: None }, &mut rng),
+        ClientMechanism::new(
+            &selection,
+            &Credentials::External { authzid: None },
+            &mut rng
+        ),
         Err(ClientError::CredentialsMismatch { .. })
     ));
     // SASLprep maps before sending: U+00AD disappears, U+2168 becomes "IX".
-    let mut client =
-        ClientMechanism::new(&selection, &Credentials::password("us\u{AD}er", "\u{2168}"), &mut rng).unwrap();
-    assert!(client.initial_response().unwrap().starts_with(b"n,,n=user,r="));
+    let mut client = ClientMechanism::new(
+        &selection,
+        &Credentials::password("us\u{AD}er", "\u{2168}"),
+        &mut rng,
+    )
+    .unwrap();
+    assert!(
+        client
+            .initial_response()
+            .unwrap()
+            .starts_with(b"n,,n=user,r=")
+    );
 }

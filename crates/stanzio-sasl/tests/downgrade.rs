@@ -24,7 +24,10 @@ fn stripping_plus_but_not_xep0440_aborts_selection() {
     let accounts = accounts();
     let setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     let ex = setup.run_with(&mut strip_plus, &mut |_, _, _| {});
-    assert_eq!(ex.selection.unwrap_err(), SelectionError::ChannelBindingTypesWithoutPlus);
+    assert_eq!(
+        ex.selection.unwrap_err(),
+        SelectionError::ChannelBindingTypesWithoutPlus
+    );
 }
 
 #[test]
@@ -32,7 +35,10 @@ fn stripping_plus_makes_a_binding_client_send_y_which_the_server_rejects() {
     let accounts = accounts();
     let setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     let ex = setup.run_with(&mut strip_plus_and_types, &mut |_, _, _| {});
-    assert_eq!(ex.selection.unwrap().gs2_flag(), Gs2Flag::ServerOfferedNoPlus);
+    assert_eq!(
+        ex.selection.unwrap().gs2_flag(),
+        Gs2Flag::ServerOfferedNoPlus
+    );
     let failure = ex.server_failure.unwrap();
     assert_eq!(failure.condition, Condition::NotAuthorized);
     assert_eq!(failure.text, "server-does-support-channel-binding");
@@ -49,7 +55,10 @@ fn rewriting_y_to_n_breaks_the_channel_binding_check() {
     });
     // The server accepts `n`, but `c=` holds the client's real header `y,,`. Since the
     // server also hashed its real list into `h`, the client notices first.
-    assert!(matches!(ex.client_error, Some(ClientError::DowngradeDetected { .. })), "{ex:?}");
+    assert!(
+        matches!(ex.client_error, Some(ClientError::DowngradeDetected { .. })),
+        "{ex:?}"
+    );
     // Without XEP-0474 the server's c= check catches it.
     let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     setup.config.downgrade_protection = false;
@@ -58,7 +67,10 @@ fn rewriting_y_to_n_breaks_the_channel_binding_check() {
             data[0] = b'n';
         }
     });
-    assert_eq!(ex.server_failure.unwrap().text, "channel-bindings-dont-match");
+    assert_eq!(
+        ex.server_failure.unwrap().text,
+        "channel-bindings-dont-match"
+    );
 }
 
 /// A client that cannot bind (its adapter gave no binding data) sends `n` either way, so
@@ -69,7 +81,10 @@ fn stripping_plus_is_caught_by_xep0474_only() {
     let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     setup.client_tls = Some(TlsInfo::new(TlsVersion::Tls13));
     let ex = setup.run_with(&mut strip_plus_and_types, &mut |_, _, _| {});
-    assert_eq!(ex.selection.as_ref().unwrap().gs2_flag(), Gs2Flag::NoBinding);
+    assert_eq!(
+        ex.selection.as_ref().unwrap().gs2_flag(),
+        Gs2Flag::NoBinding
+    );
     assert!(
         matches!(ex.client_error, Some(ClientError::DowngradeDetected { .. })),
         "{ex:?}"
@@ -92,7 +107,10 @@ fn removing_stronger_hashes_is_detected() {
         ex.selection.unwrap().mechanism(),
         Mechanism::scram(HashAlgorithm::Sha1, true)
     );
-    assert!(matches!(ex.client_error, Some(ClientError::DowngradeDetected { .. })));
+    assert!(matches!(
+        ex.client_error,
+        Some(ClientError::DowngradeDetected { .. })
+    ));
 }
 
 #[test]
@@ -102,18 +120,27 @@ fn no_shared_binding_type_continues_only_with_a_good_h() {
     let accounts = accounts();
     let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     setup.server_tls = Some(
-        TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsServerEndPoint, [1; 32]),
+        TlsInfo::new(TlsVersion::Tls13)
+            .with_binding(ChannelBindingType::TlsServerEndPoint, [1; 32]),
     );
     setup.client_tls = Some(
         TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [2; 32]),
     );
     let ex = setup.run();
-    assert!(ex.selection.as_ref().unwrap().requires_downgrade_protection());
+    assert!(
+        ex.selection
+            .as_ref()
+            .unwrap()
+            .requires_downgrade_protection()
+    );
     assert!(ex.succeeded(), "{ex:?}");
     // The same server without XEP-0474: the client refuses.
     setup.config.downgrade_protection = false;
     let ex = setup.run();
-    assert_eq!(ex.client_error, Some(ClientError::DowngradeProtectionMissing));
+    assert_eq!(
+        ex.client_error,
+        Some(ClientError::DowngradeProtectionMissing)
+    );
 }
 
 #[test]
@@ -123,10 +150,12 @@ fn xep0515_different_tls_versions_on_each_leg() {
     let accounts = accounts();
     let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     setup.server_tls = Some(
-        TlsInfo::new(TlsVersion::Tls12).with_binding(ChannelBindingType::TlsServerEndPoint, [3; 32]),
+        TlsInfo::new(TlsVersion::Tls12)
+            .with_binding(ChannelBindingType::TlsServerEndPoint, [3; 32]),
     );
     setup.client_tls = Some(
-        TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsServerEndPoint, [3; 32]),
+        TlsInfo::new(TlsVersion::Tls13)
+            .with_binding(ChannelBindingType::TlsServerEndPoint, [3; 32]),
     );
     let ex = setup.run();
     assert_eq!(

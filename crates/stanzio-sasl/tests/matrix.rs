@@ -54,12 +54,18 @@ fn scram_case(hash: HashAlgorithm, binding: Option<ChannelBindingType>, authzid:
         None => "n".into(),
     };
     let escaped = authzid.map(|a| a.replace('=', "=3D").replace(',', "=2C"));
-    assert!(first.starts_with(&format!("{flag},{}", escaped.map(|a| format!("a={a}")).unwrap_or_default())));
+    assert!(first.starts_with(&format!(
+        "{flag},{}",
+        escaped.map(|a| format!("a={a}")).unwrap_or_default()
+    )));
     // The server-first carries XEP-0474 h and XEP-0515 t.
     let server_first = String::from_utf8(ex.transcript[1].1.clone()).unwrap();
     assert_eq!(ex.transcript[1].0, Dir::ToClient);
     assert!(server_first.contains(",h="), "{server_first}");
-    assert!(server_first.contains(&format!(",t={}", version.hex())), "{server_first}");
+    assert!(
+        server_first.contains(&format!(",t={}", version.hex())),
+        "{server_first}"
+    );
 }
 
 #[test]
@@ -114,7 +120,10 @@ fn plain_with_and_without_authzid() {
 fn plain_wrong_password_and_unknown_user_look_alike() {
     let accounts = accounts();
     let mut failures = Vec::new();
-    for creds in [Credentials::password(USER, "wrong"), Credentials::password("nobody", PASS)] {
+    for creds in [
+        Credentials::password(USER, "wrong"),
+        Credentials::password("nobody", PASS),
+    ] {
         let mut setup = Setup::new(&accounts, creds);
         setup.config.mechanisms = vec![Mechanism::Plain];
         setup.policy.allow_plain = true;
@@ -165,7 +174,10 @@ fn ejabberd_style_rejection_then_explicit_fallback() {
     );
     let ex = setup.run();
     let selection = ex.selection.unwrap();
-    assert_eq!(selection.gs2_flag(), Gs2Flag::Bind(ChannelBindingType::TlsExporter));
+    assert_eq!(
+        selection.gs2_flag(),
+        Gs2Flag::Bind(ChannelBindingType::TlsExporter)
+    );
     let failure = ex.server_failure.unwrap();
     assert_eq!(failure.condition, Condition::NotAuthorized);
     assert_eq!(failure.text, "channel-bindings-dont-match");

@@ -34,13 +34,19 @@ fn unknown_user_and_wrong_password_are_indistinguishable() {
     };
     let wrong = run("user", "wrong");
     let unknown = run("nobody", "pencil");
-    let (a, b) = (wrong.server_failure.clone().unwrap(), unknown.server_failure.clone().unwrap());
+    let (a, b) = (
+        wrong.server_failure.clone().unwrap(),
+        unknown.server_failure.clone().unwrap(),
+    );
     assert_eq!(a, b);
     assert_eq!(a, Failure::new(Condition::NotAuthorized, "invalid-proof"));
     // Both got a server-first of the same shape; the fake salt is stable per name.
     let salt = |ex: &common::Exchange| {
         let s = String::from_utf8(ex.transcript[1].1.clone()).unwrap();
-        s.split(',').find(|a| a.starts_with("s=")).unwrap().to_owned()
+        s.split(',')
+            .find(|a| a.starts_with("s="))
+            .unwrap()
+            .to_owned()
     };
     assert_eq!(salt(&unknown), salt(&run("nobody", "other")));
     assert_ne!(salt(&unknown), salt(&run("nobody2", "pencil")));
@@ -68,12 +74,32 @@ fn mechanism_not_offered() {
 fn gs2_flag_must_fit_the_mechanism() {
     let tls = tls13();
     let cases = [
-        ("SCRAM-SHA-1-PLUS", "n,,n=user,r=abc", Condition::MalformedRequest),
-        ("SCRAM-SHA-1-PLUS", "y,,n=user,r=abc", Condition::MalformedRequest),
-        ("SCRAM-SHA-1", "p=tls-exporter,,n=user,r=abc", Condition::MalformedRequest),
+        (
+            "SCRAM-SHA-1-PLUS",
+            "n,,n=user,r=abc",
+            Condition::MalformedRequest,
+        ),
+        (
+            "SCRAM-SHA-1-PLUS",
+            "y,,n=user,r=abc",
+            Condition::MalformedRequest,
+        ),
+        (
+            "SCRAM-SHA-1",
+            "p=tls-exporter,,n=user,r=abc",
+            Condition::MalformedRequest,
+        ),
         ("SCRAM-SHA-1", "y,,n=user,r=abc", Condition::NotAuthorized),
-        ("SCRAM-SHA-1-PLUS", "p=tls-unique,,n=user,r=abc", Condition::NotAuthorized),
-        ("SCRAM-SHA-1-PLUS", "p=tls-bogus,,n=user,r=abc", Condition::NotAuthorized),
+        (
+            "SCRAM-SHA-1-PLUS",
+            "p=tls-unique,,n=user,r=abc",
+            Condition::NotAuthorized,
+        ),
+        (
+            "SCRAM-SHA-1-PLUS",
+            "p=tls-bogus,,n=user,r=abc",
+            Condition::NotAuthorized,
+        ),
     ];
     for (mechanism, first, condition) in cases {
         let mut s = server(mechanism, Some(&tls));
@@ -103,7 +129,10 @@ fn malformed_client_messages() {
         let mut s = server("SCRAM-SHA-256", None);
         let f = failure(s.handle_response(first).unwrap());
         assert_eq!(f.condition, Condition::MalformedRequest, "{first:?}: {f}");
-        assert!(s.handle_response(first).is_err(), "failure must end the machine");
+        assert!(
+            s.handle_response(first).is_err(),
+            "failure must end the machine"
+        );
     }
     let mut s = server("SCRAM-SHA-256", None);
     let f = failure(s.handle_response(b"n,a=bad=00,n=user,r=abc").unwrap());
@@ -125,7 +154,11 @@ fn tampered_client_final() {
     let accounts = accounts();
     let setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
     let cases: [(&str, fn(&str) -> String, &str); 4] = [
-        ("nonce", |s| s.replacen(",r=", ",r=X", 1), "other-error: nonce mismatch"),
+        (
+            "nonce",
+            |s| s.replacen(",r=", ",r=X", 1),
+            "other-error: nonce mismatch",
+        ),
         (
             "binding",
             |s| {
@@ -142,7 +175,11 @@ fn tampered_client_final() {
             },
             "invalid-proof",
         ),
-        ("extension", |s| s.replacen(",p=", ",x=1,p=", 1), "invalid-proof"),
+        (
+            "extension",
+            |s| s.replacen(",p=", ",x=1,p=", 1),
+            "invalid-proof",
+        ),
     ];
     for (what, edit, text) in cases {
         let ex = setup.run_with(&mut |_| {}, &mut |dir, n, data| {
@@ -150,7 +187,9 @@ fn tampered_client_final() {
                 *data = edit(std::str::from_utf8(data).unwrap()).into_bytes();
             }
         });
-        let f = ex.server_failure.unwrap_or_else(|| panic!("{what} accepted"));
+        let f = ex
+            .server_failure
+            .unwrap_or_else(|| panic!("{what} accepted"));
         assert_eq!(f, Failure::new(Condition::NotAuthorized, text), "{what}");
     }
 }
@@ -176,7 +215,10 @@ fn abort_and_misuse() {
         })
     );
     let sha1 = StoredCredentials::derive(HashAlgorithm::Sha1, "pencil", b"salt", 4096).unwrap();
-    assert!(matches!(s.provide_credentials(Some(sha1)).unwrap(), ServerStep::Challenge(_)));
+    assert!(matches!(
+        s.provide_credentials(Some(sha1)).unwrap(),
+        ServerStep::Challenge(_)
+    ));
     let f = s.abort(Condition::Aborted, "client sent <abort/>");
     assert_eq!(f.condition.name(), "aborted");
     assert!(s.handle_response(b"c=biws,r=abc,p=AAAA").is_err());
@@ -199,5 +241,8 @@ fn offer_follows_the_connection() {
     ));
     assert!(bound.offers_plus());
     // tls-unique is not advertised on TLS 1.3.
-    assert_eq!(bound.channel_binding_types, Some(vec!["tls-exporter".to_owned()]));
+    assert_eq!(
+        bound.channel_binding_types,
+        Some(vec!["tls-exporter".to_owned()])
+    );
 }

@@ -35,6 +35,8 @@ pub type Tamper<'a> = &'a mut dyn FnMut(Dir, usize, &mut Vec<u8>);
 /// Accounts known to the server: username → password; records derived on demand.
 pub struct Accounts {
     passwords: HashMap<String, String>,
+    /// A password for every username not in `passwords`.
+    pub any_user: Option<String>,
     pub iterations: u32,
 }
 
@@ -45,6 +47,7 @@ impl Accounts {
                 .iter()
                 .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
                 .collect(),
+            any_user: None,
             iterations: 4096,
         }
     }
@@ -54,7 +57,7 @@ impl Accounts {
             Mechanism::Scram { hash, .. } => hash,
             _ => HashAlgorithm::Sha256,
         };
-        let password = self.passwords.get(username)?;
+        let password = self.passwords.get(username).or(self.any_user.as_ref())?;
         // A per-user salt of the standard length, like `StoredCredentials::generate` makes.
         let mut salt = [0x5A_u8; SALT_LEN];
         for (i, b) in username.bytes().enumerate() {
@@ -119,10 +122,19 @@ impl<'a> Setup<'a> {
     }
 
     /// Runs with a changed offer (what the client receives) and tampered payloads.
-    pub fn run_with(&self, offer_mitm: &mut dyn FnMut(&mut ServerOffer), tamper: Tamper<'_>) -> Exchange {
+    pub fn run_with(
+        &self,
+        offer_mitm: &mut dyn FnMut(&mut ServerOffer),
+        tamper: Tamper<'_>,
+    ) -> Exchange {
         let mut offer = self.config.offer(self.server_tls.as_ref());
         offer_mitm(&mut offer);
-        let selection = select(&offer, self.client_tls.as_ref(), &self.credentials, &self.policy);
+        let selection = select(
+            &offer,
+            self.client_tls.as_ref(),
+            &self.credentials,
+            &self.policy,
+        );
         let mut exchange = Exchange {
             selection: selection.clone(),
             client_error: None,
