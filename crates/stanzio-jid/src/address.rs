@@ -80,7 +80,9 @@ impl Jid {
     ) -> Result<Self, JidError> {
         let node_len = node.map(|n| part_len(Part::Localpart, n)).transpose()?;
         let domain_len = part_len(Part::Domainpart, domain)?;
-        let resource_len = resource.map(|r| part_len(Part::Resourcepart, r)).transpose()?;
+        let resource_len = resource
+            .map(|r| part_len(Part::Resourcepart, r))
+            .transpose()?;
         // At most 1023 + 1 + 1023 + 1 + 1023 bytes, so u16 indices suffice.
         let domain_start = node_len.map_or(0, |n| n.get() + 1);
         let domain_end = domain_start + domain_len.get();
@@ -113,7 +115,9 @@ impl Jid {
     /// The domainpart.
     pub fn domain(&self) -> &str {
         let start = self.at.map_or(0, |at| usize::from(at.get()) + 1);
-        let end = self.slash.map_or(self.text.len(), |slash| usize::from(slash.get()));
+        let end = self
+            .slash
+            .map_or(self.text.len(), |slash| usize::from(slash.get()));
         self.text.get(start..end).unwrap_or_default()
     }
 
@@ -143,7 +147,11 @@ impl Jid {
         match self.slash {
             None => BareJid(self.clone()),
             Some(slash) => BareJid(Self {
-                text: self.text.get(..usize::from(slash.get())).unwrap_or_default().into(),
+                text: self
+                    .text
+                    .get(..usize::from(slash.get()))
+                    .unwrap_or_default()
+                    .into(),
                 at: self.at,
                 slash: None,
             }),
@@ -393,7 +401,9 @@ macro_rules! restricted_jid {
 
         impl fmt::Debug for $kind {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_tuple(stringify!($kind)).field(&self.0.as_str()).finish()
+                f.debug_tuple(stringify!($kind))
+                    .field(&self.0.as_str())
+                    .finish()
             }
         }
     };

@@ -33,7 +33,9 @@ pub enum JidError {
     Empty(Part),
 
     /// A part has more than 1023 bytes after preparation (RFC 7622 §3.1).
-    #[error("the {part} has {len} bytes after preparation; at most 1023 are allowed (RFC 7622 §3.1)")]
+    #[error(
+        "the {part} has {len} bytes after preparation; at most 1023 are allowed (RFC 7622 §3.1)"
+    )]
     TooLong {
         /// Which part.
         part: Part,
@@ -120,9 +122,9 @@ impl fmt::Display for DomainError {
                 "it fails IDNA processing: disallowed code point, hyphen position, \
                  bidi rule, joiner context or bad Punycode (UTS #46 §4, RFC 5891)",
             ),
-            Self::Ipv6Literal => {
-                f.write_str("it starts with '[' but is not a bracketed IPv6 address (RFC 3986 §3.2.2)")
-            }
+            Self::Ipv6Literal => f.write_str(
+                "it starts with '[' but is not a bracketed IPv6 address (RFC 3986 §3.2.2)",
+            ),
         }
     }
 }

@@ -5,6 +5,10 @@
 //! fast path only ever *accepts*: anything it is unsure about goes to the slow
 //! path, which is the single source of truth for errors. The tests check that
 //! both paths agree on every ASCII input the fast path accepts.
+//!
+//! The fast paths are `#[inline]` and the slow ones `#[cold] #[inline(never)]`:
+//! with the Unicode machinery inlined, parsing an ASCII JID got twice as slow
+//! (large stack frames and spills around every call; see `benches/jid.rs`).
 
 use std::borrow::Cow;
 use std::net::Ipv6Addr;
@@ -60,7 +64,13 @@ impl Prepared<'_> {
     pub(crate) fn push_to(&self, out: &mut String) {
         match self {
             Self::Verbatim(s) => out.push_str(s),
-            Self::AsciiLowercase(s) => out.extend(s.chars().map(|c| c.to_ascii_lowercase())),
+            Self::AsciiLowercase(s) => {
+                let start = out.len();
+                out.push_str(s);
+                if let Some(copied) = out.get_mut(start..) {
+                    copied.make_ascii_lowercase();
+                }
+            }
             Self::Mapped(s) => out.push_str(s),
         }
     }
@@ -68,6 +78,7 @@ impl Prepared<'_> {
 
 /// Prepares a localpart: PRECIS UsernameCaseMapped (RFC 7622 §3.3.2, RFC 8265
 /// §3.3) plus the XMPP exclusions of RFC 7622 §3.3.1.
+#[inline]
 pub(crate) fn localpart(input: &str) -> Result<Prepared<'_>, JidError> {
     match localpart_ascii(input) {
         Some(prepared) => Ok(prepared),
@@ -79,6 +90,7 @@ pub(crate) fn localpart(input: &str) -> Result<Prepared<'_>, JidError> {
 /// width mapping and NFC change nothing, there is no right-to-left character
 /// for the bidi rule, the IdentifierClass allows exactly U+0021..U+007E
 /// (RFC 8264 §9.11, "ASCII7"), and case mapping is ASCII lowercasing.
+#[inline]
 fn localpart_ascii(input: &str) -> Option<Prepared<'_>> {
     let mut has_upper = false;
     for byte in input.bytes() {
@@ -97,6 +109,8 @@ fn localpart_ascii(input: &str) -> Option<Prepared<'_>> {
 }
 
 /// The localpart slow path through `precis-profiles`.
+#[cold]
+#[inline(never)]
 pub(crate) fn localpart_precis(input: &str) -> Result<Cow<'_, str>, JidError> {
     let part = Part::Localpart;
     if input.is_empty() {
@@ -117,6 +131,7 @@ pub(crate) fn localpart_precis(input: &str) -> Result<Cow<'_, str>, JidError> {
 }
 
 /// Prepares a resourcepart: PRECIS OpaqueString (RFC 7622 §3.4.2, RFC 8265 §4.2).
+#[inline]
 pub(crate) fn resourcepart(input: &str) -> Result<Prepared<'_>, JidError> {
     // For ASCII, OpaqueString reduces to this: the FreeformClass allows
     // U+0020..U+007E (RFC 8264 §9.11 and §9.14), only non-ASCII spaces are
@@ -128,6 +143,8 @@ pub(crate) fn resourcepart(input: &str) -> Result<Prepared<'_>, JidError> {
 }
 
 /// The resourcepart slow path through `precis-profiles`.
+#[cold]
+#[inline(never)]
 pub(crate) fn resourcepart_precis(input: &str) -> Result<Cow<'_, str>, JidError> {
     let part = Part::Resourcepart;
     if input.is_empty() {
@@ -171,6 +188,7 @@ fn precis_error(part: Part, err: precis_core::Error) -> JidError {
 
 /// Prepares a domainpart (RFC 7622 §3.2): an IPv4 address, a bracketed IPv6
 /// address, or a domain name mapped by UTS #46 and checked against IDNA2008.
+#[inline]
 pub(crate) fn domainpart(input: &str) -> Result<Prepared<'_>, JidError> {
     // RFC 7622 §3.2: a final dot is stripped before any other step.
     let input = input.strip_suffix('.').unwrap_or(input);
@@ -189,6 +207,8 @@ pub(crate) fn domainpart(input: &str) -> Result<Prepared<'_>, JidError> {
 
 /// `literal` is what follows the `[`. The stored form is the RFC 5952 text of
 /// the address, so `[::1]` and `[0:0::1]` are the same JID.
+#[cold]
+#[inline(never)]
 fn ipv6_literal(literal: &str) -> Result<Prepared<'_>, JidError> {
     let invalid = JidError::InvalidDomain(DomainError::Ipv6Literal);
     let address: Ipv6Addr = literal
@@ -202,27 +222,36 @@ fn ipv6_literal(literal: &str) -> Result<Prepared<'_>, JidError> {
 /// and inner hyphens, up to 63 bytes each. UTS #46 maps these to their ASCII
 /// lowercase and nothing else. Labels with hyphens in the third and fourth
 /// position (`xn--` A-labels among them) take the slow path.
+#[inline]
 fn hostname_ascii(input: &str) -> Option<Prepared<'_>> {
+    // One pass over the bytes; `label_len` counts the current label so far.
     let mut has_upper = false;
-    for label in input.split('.') {
-        let bytes = label.as_bytes();
-        let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
-            return None;
-        };
-        if bytes.len() > MAX_LABEL_BYTES
-            || first == b'-'
-            || last == b'-'
-            || bytes.get(2..4) == Some(b"--")
-        {
-            return None;
-        }
-        for &byte in bytes {
-            match byte {
-                b'A'..=b'Z' => has_upper = true,
-                b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
-                _ => return None,
+    let mut label_len = 0usize;
+    let mut previous = b'.';
+    for &byte in input.as_bytes() {
+        match byte {
+            b'a'..=b'z' | b'0'..=b'9' => {}
+            b'A'..=b'Z' => has_upper = true,
+            // Not first in a label, and not in both the third and fourth position.
+            b'-' if label_len == 0 || (label_len == 3 && previous == b'-') => return None,
+            b'-' => {}
+            // A label must not be empty or end with a hyphen.
+            b'.' if label_len == 0 || previous == b'-' => return None,
+            b'.' => {
+                label_len = 0;
+                previous = byte;
+                continue;
             }
+            _ => return None,
         }
+        label_len += 1;
+        if label_len > MAX_LABEL_BYTES {
+            return None;
+        }
+        previous = byte;
+    }
+    if label_len == 0 || previous == b'-' {
+        return None;
     }
     Some(if has_upper {
         Prepared::AsciiLowercase(input)
@@ -233,6 +262,8 @@ fn hostname_ascii(input: &str) -> Option<Prepared<'_>> {
 
 /// The domain slow path: UTS #46 mapping to U-labels, then the IDNA2008
 /// checks UTS #46 leaves out. `input` has had its trailing dot stripped.
+#[cold]
+#[inline(never)]
 pub(crate) fn hostname_idna(input: &str) -> Result<Cow<'_, str>, JidError> {
     let part = Part::Domainpart;
     // STD3 (RFC 5890 §2.3.1 NR-LDH): of ASCII, only letters, digits, hyphens
@@ -276,7 +307,9 @@ fn check_label(label: &str) -> Result<(), JidError> {
         idna::punycode::encode_str(label).map_or(usize::MAX, |puny| puny.len() + "xn--".len())
     };
     if ascii_len > MAX_LABEL_BYTES {
-        return Err(JidError::InvalidDomain(DomainError::LabelTooLong { len: ascii_len }));
+        return Err(JidError::InvalidDomain(DomainError::LabelTooLong {
+            len: ascii_len,
+        }));
     }
     Ok(())
 }
@@ -318,10 +351,22 @@ mod tests {
 
     #[test]
     fn fast_paths_take_the_common_cases() {
-        assert_eq!(localpart_ascii("juliet"), Some(Prepared::Verbatim("juliet")));
-        assert_eq!(localpart_ascii("Juliet"), Some(Prepared::AsciiLowercase("Juliet")));
-        assert_eq!(hostname_ascii("Example.COM"), Some(Prepared::AsciiLowercase("Example.COM")));
-        assert_eq!(hostname_ascii("192.0.2.1"), Some(Prepared::Verbatim("192.0.2.1")));
+        assert_eq!(
+            localpart_ascii("juliet"),
+            Some(Prepared::Verbatim("juliet"))
+        );
+        assert_eq!(
+            localpart_ascii("Juliet"),
+            Some(Prepared::AsciiLowercase("Juliet"))
+        );
+        assert_eq!(
+            hostname_ascii("Example.COM"),
+            Some(Prepared::AsciiLowercase("Example.COM"))
+        );
+        assert_eq!(
+            hostname_ascii("192.0.2.1"),
+            Some(Prepared::Verbatim("192.0.2.1"))
+        );
         assert_eq!(hostname_ascii("xn--bcher-kva.example"), None);
         assert_eq!(localpart_ascii("\"juliet\""), None);
     }
@@ -329,15 +374,24 @@ mod tests {
     #[test]
     fn bidi_failure_in_the_localpart_is_named() {
         // An RTL letter followed by an LTR letter breaks RFC 5893 rule 2.
-        assert_eq!(localpart_precis("\u{05d0}a"), Err(JidError::Bidi(Part::Localpart)));
+        assert_eq!(
+            localpart_precis("\u{05d0}a"),
+            Err(JidError::Bidi(Part::Localpart))
+        );
     }
 
     #[test]
     fn idna2008_disallowed_symbols_are_rejected_in_domains() {
-        let king = JidError::ForbiddenChar { part: Part::Domainpart, ch: '\u{265a}' };
+        let king = JidError::ForbiddenChar {
+            part: Part::Domainpart,
+            ch: '\u{265a}',
+        };
         assert_eq!(hostname_idna("\u{265a}.example"), Err(king));
         // The same label reached through its A-label.
-        let snowman = JidError::ForbiddenChar { part: Part::Domainpart, ch: '\u{2603}' };
+        let snowman = JidError::ForbiddenChar {
+            part: Part::Domainpart,
+            ch: '\u{2603}',
+        };
         assert_eq!(hostname_idna("xn--n3h.net"), Err(snowman));
     }
 }

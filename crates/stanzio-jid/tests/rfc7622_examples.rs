@@ -2,7 +2,18 @@
 //! that the examples do not cover (case and width mapping, IDN domains, IP
 //! literals, the trailing dot, the 1023-byte limits).
 
+#![cfg(test)] // lets clippy treat the helpers below as test code
+
 use stanzio_jid::{BareJid, DomainError, FullJid, Jid, JidError, Part};
+
+/// Input, prepared text, localpart, domainpart, resourcepart.
+type Valid = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+);
 
 fn jid(s: &str) -> Jid {
     Jid::new(s).unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))
@@ -10,34 +21,127 @@ fn jid(s: &str) -> Jid {
 
 #[test]
 fn rfc7622_3_5_1_valid_examples() {
-    // (input, prepared text, localpart, domainpart, resourcepart)
-    let table: &[(&str, &str, Option<&str>, &str, Option<&str>)] = &[
-        ("juliet@example.com", "juliet@example.com", Some("juliet"), "example.com", None),
-        ("juliet@example.com/foo", "juliet@example.com/foo", Some("juliet"), "example.com", Some("foo")),
-        ("juliet@example.com/foo bar", "juliet@example.com/foo bar", Some("juliet"), "example.com", Some("foo bar")),
-        ("juliet@example.com/foo@bar", "juliet@example.com/foo@bar", Some("juliet"), "example.com", Some("foo@bar")),
-        ("foo\\20bar@example.com", "foo\\20bar@example.com", Some("foo\\20bar"), "example.com", None),
-        ("fussball@example.com", "fussball@example.com", Some("fussball"), "example.com", None),
-        ("fu\u{df}ball@example.com", "fu\u{df}ball@example.com", Some("fu\u{df}ball"), "example.com", None),
-        ("\u{3c0}@example.com", "\u{3c0}@example.com", Some("\u{3c0}"), "example.com", None),
+    let table: &[Valid] = &[
+        (
+            "juliet@example.com",
+            "juliet@example.com",
+            Some("juliet"),
+            "example.com",
+            None,
+        ),
+        (
+            "juliet@example.com/foo",
+            "juliet@example.com/foo",
+            Some("juliet"),
+            "example.com",
+            Some("foo"),
+        ),
+        (
+            "juliet@example.com/foo bar",
+            "juliet@example.com/foo bar",
+            Some("juliet"),
+            "example.com",
+            Some("foo bar"),
+        ),
+        (
+            "juliet@example.com/foo@bar",
+            "juliet@example.com/foo@bar",
+            Some("juliet"),
+            "example.com",
+            Some("foo@bar"),
+        ),
+        (
+            "foo\\20bar@example.com",
+            "foo\\20bar@example.com",
+            Some("foo\\20bar"),
+            "example.com",
+            None,
+        ),
+        (
+            "fussball@example.com",
+            "fussball@example.com",
+            Some("fussball"),
+            "example.com",
+            None,
+        ),
+        (
+            "fu\u{df}ball@example.com",
+            "fu\u{df}ball@example.com",
+            Some("fu\u{df}ball"),
+            "example.com",
+            None,
+        ),
+        (
+            "\u{3c0}@example.com",
+            "\u{3c0}@example.com",
+            Some("\u{3c0}"),
+            "example.com",
+            None,
+        ),
         // Σ is mapped to σ by UsernameCaseMapped ...
-        ("\u{3a3}@example.com/foo", "\u{3c3}@example.com/foo", Some("\u{3c3}"), "example.com", Some("foo")),
-        ("\u{3c3}@example.com/foo", "\u{3c3}@example.com/foo", Some("\u{3c3}"), "example.com", Some("foo")),
+        (
+            "\u{3a3}@example.com/foo",
+            "\u{3c3}@example.com/foo",
+            Some("\u{3c3}"),
+            "example.com",
+            Some("foo"),
+        ),
+        (
+            "\u{3c3}@example.com/foo",
+            "\u{3c3}@example.com/foo",
+            Some("\u{3c3}"),
+            "example.com",
+            Some("foo"),
+        ),
         // ... but final sigma ς is lowercase already and stays a different letter.
-        ("\u{3c2}@example.com/foo", "\u{3c2}@example.com/foo", Some("\u{3c2}"), "example.com", Some("foo")),
-        ("king@example.com/\u{265a}", "king@example.com/\u{265a}", Some("king"), "example.com", Some("\u{265a}")),
+        (
+            "\u{3c2}@example.com/foo",
+            "\u{3c2}@example.com/foo",
+            Some("\u{3c2}"),
+            "example.com",
+            Some("foo"),
+        ),
+        (
+            "king@example.com/\u{265a}",
+            "king@example.com/\u{265a}",
+            Some("king"),
+            "example.com",
+            Some("\u{265a}"),
+        ),
         ("example.com", "example.com", None, "example.com", None),
-        ("example.com/foobar", "example.com/foobar", None, "example.com", Some("foobar")),
-        ("a.example.com/b@example.net", "a.example.com/b@example.net", None, "a.example.com", Some("b@example.net")),
+        (
+            "example.com/foobar",
+            "example.com/foobar",
+            None,
+            "example.com",
+            Some("foobar"),
+        ),
+        (
+            "a.example.com/b@example.net",
+            "a.example.com/b@example.net",
+            None,
+            "a.example.com",
+            Some("b@example.net"),
+        ),
     ];
     for &(input, text, node, domain, resource) in table {
         let j = jid(input);
         assert_eq!(j.as_str(), text, "{input:?}");
-        assert_eq!((j.node(), j.domain(), j.resource()), (node, domain, resource), "{input:?}");
+        assert_eq!(
+            (j.node(), j.domain(), j.resource()),
+            (node, domain, resource),
+            "{input:?}"
+        );
     }
     // Σ and σ are the same localpart; ς is not.
-    assert_eq!(jid("\u{3a3}@example.com/foo"), jid("\u{3c3}@example.com/foo"));
-    assert_ne!(jid("\u{3c2}@example.com/foo"), jid("\u{3c3}@example.com/foo"));
+    assert_eq!(
+        jid("\u{3a3}@example.com/foo"),
+        jid("\u{3c3}@example.com/foo")
+    );
+    assert_ne!(
+        jid("\u{3c2}@example.com/foo"),
+        jid("\u{3c3}@example.com/foo")
+    );
     // ß is PVALID (RFC 5892 §2.6) and is not folded to "ss".
     assert_ne!(jid("fu\u{df}ball@example.com"), jid("fussball@example.com"));
 }
@@ -46,13 +150,34 @@ fn rfc7622_3_5_1_valid_examples() {
 fn rfc7622_3_5_2_invalid_examples() {
     let table: &[(&str, JidError)] = &[
         // Quotation marks are excluded from localparts by §3.3.1.
-        ("\"juliet\"@example.com", JidError::ExcludedLocalpartChar('"')),
+        (
+            "\"juliet\"@example.com",
+            JidError::ExcludedLocalpartChar('"'),
+        ),
         // Spaces are not in the IdentifierClass.
-        ("foo bar@example.com", JidError::ForbiddenChar { part: Part::Localpart, ch: ' ' }),
+        (
+            "foo bar@example.com",
+            JidError::ForbiddenChar {
+                part: Part::Localpart,
+                ch: ' ',
+            },
+        ),
         // ROMAN NUMERAL FOUR has a compatibility decomposition (RFC 8264 §9.17).
-        ("henry\u{2163}@example.com", JidError::ForbiddenChar { part: Part::Localpart, ch: '\u{2163}' }),
+        (
+            "henry\u{2163}@example.com",
+            JidError::ForbiddenChar {
+                part: Part::Localpart,
+                ch: '\u{2163}',
+            },
+        ),
         // BLACK CHESS KING is a symbol, not allowed in identifiers.
-        ("\u{265a}@example.com", JidError::ForbiddenChar { part: Part::Localpart, ch: '\u{265a}' }),
+        (
+            "\u{265a}@example.com",
+            JidError::ForbiddenChar {
+                part: Part::Localpart,
+                ch: '\u{265a}',
+            },
+        ),
         ("juliet@", JidError::Empty(Part::Domainpart)),
         ("/foobar", JidError::Empty(Part::Domainpart)),
     ];
@@ -99,12 +224,26 @@ fn every_localpart_exclusion_of_3_3_1() {
 #[test]
 fn comparison_is_on_the_prepared_form() {
     // Localpart and domainpart are case-insensitive; the resourcepart is not.
-    assert_eq!(jid("Juliet@Example.COM/Balcony"), jid("juliet@example.com/Balcony"));
-    assert_eq!(jid("Juliet@Example.COM/Balcony").to_string(), "juliet@example.com/Balcony");
-    assert_ne!(jid("juliet@example.com/Balcony"), jid("juliet@example.com/balcony"));
+    assert_eq!(
+        jid("Juliet@Example.COM/Balcony"),
+        jid("juliet@example.com/Balcony")
+    );
+    assert_eq!(
+        jid("Juliet@Example.COM/Balcony").to_string(),
+        "juliet@example.com/Balcony"
+    );
+    assert_ne!(
+        jid("juliet@example.com/Balcony"),
+        jid("juliet@example.com/balcony")
+    );
     // Ordering and hashing follow equality.
-    let set: std::collections::BTreeSet<Jid> =
-        ["JULIET@example.com", "juliet@EXAMPLE.com", "juliet@example.com"].map(jid).into();
+    let set: std::collections::BTreeSet<Jid> = [
+        "JULIET@example.com",
+        "juliet@EXAMPLE.com",
+        "juliet@example.com",
+    ]
+    .map(jid)
+    .into();
     assert_eq!(set.len(), 1);
 }
 
@@ -112,13 +251,22 @@ fn comparison_is_on_the_prepared_form() {
 fn width_mapping_and_case_folding() {
     // Fullwidth letters are width-mapped and lowercased in the localpart and
     // domainpart (RFC 8265 §3.3.2 rule 1, UTS #46 mapping).
-    assert_eq!(jid("\u{ff2a}uliet@\u{ff25}xample.com").as_str(), "juliet@example.com");
+    assert_eq!(
+        jid("\u{ff2a}uliet@\u{ff25}xample.com").as_str(),
+        "juliet@example.com"
+    );
     // Non-ASCII uppercase folds too.
-    assert_eq!(jid("\u{c9}MILE@example.com").as_str(), "\u{e9}mile@example.com");
+    assert_eq!(
+        jid("\u{c9}MILE@example.com").as_str(),
+        "\u{e9}mile@example.com"
+    );
     // The resourcepart keeps case and width; only non-ASCII spaces become U+0020.
     assert_eq!(jid("a@b/\u{ff21}\u{a0}B").resource(), Some("\u{ff21} B"));
     // NFC in every part: e + COMBINING ACUTE becomes é.
-    assert_eq!(jid("e\u{301}@caf\u{65}\u{301}.fr/e\u{301}").as_str(), "\u{e9}@caf\u{e9}.fr/\u{e9}");
+    assert_eq!(
+        jid("e\u{301}@caf\u{65}\u{301}.fr/e\u{301}").as_str(),
+        "\u{e9}@caf\u{e9}.fr/\u{e9}"
+    );
 }
 
 #[test]
@@ -133,43 +281,114 @@ fn idn_domains_in_unicode_and_punycode_are_the_same_jid() {
     ] {
         assert_eq!(jid(other), unicode, "{other:?}");
     }
-    assert_eq!(jid("\u{5f20}\u{4e09}@\u{4f8b}\u{5b50}.\u{4e2d}\u{56fd}"), jid("\u{5f20}\u{4e09}@xn--fsqu00a.xn--fiqs8s"));
+    assert_eq!(
+        jid("\u{5f20}\u{4e09}@\u{4f8b}\u{5b50}.\u{4e2d}\u{56fd}"),
+        jid("\u{5f20}\u{4e09}@xn--fsqu00a.xn--fiqs8s")
+    );
 }
 
 #[test]
 fn invalid_domains_name_the_rule() {
     let table: &[(&str, JidError)] = &[
-        ("juliet@exa mple.com", JidError::ForbiddenChar { part: Part::Domainpart, ch: ' ' }),
-        ("juliet@exa_mple.com", JidError::ForbiddenChar { part: Part::Domainpart, ch: '_' }),
-        ("a@b@c", JidError::ForbiddenChar { part: Part::Domainpart, ch: '@' }),
-        ("juliet@example..com", JidError::InvalidDomain(DomainError::EmptyLabel)),
-        ("juliet@.example.com", JidError::InvalidDomain(DomainError::EmptyLabel)),
-        ("juliet@example.com..", JidError::InvalidDomain(DomainError::EmptyLabel)),
-        ("juliet@-example.com", JidError::InvalidDomain(DomainError::Idna)),
-        ("juliet@example-.com", JidError::InvalidDomain(DomainError::Idna)),
-        ("juliet@ab--cd.com", JidError::InvalidDomain(DomainError::Idna)),
-        ("juliet@xn--zz.com", JidError::InvalidDomain(DomainError::Idna)),
+        (
+            "juliet@exa mple.com",
+            JidError::ForbiddenChar {
+                part: Part::Domainpart,
+                ch: ' ',
+            },
+        ),
+        (
+            "juliet@exa_mple.com",
+            JidError::ForbiddenChar {
+                part: Part::Domainpart,
+                ch: '_',
+            },
+        ),
+        (
+            "a@b@c",
+            JidError::ForbiddenChar {
+                part: Part::Domainpart,
+                ch: '@',
+            },
+        ),
+        (
+            "juliet@example..com",
+            JidError::InvalidDomain(DomainError::EmptyLabel),
+        ),
+        (
+            "juliet@.example.com",
+            JidError::InvalidDomain(DomainError::EmptyLabel),
+        ),
+        (
+            "juliet@example.com..",
+            JidError::InvalidDomain(DomainError::EmptyLabel),
+        ),
+        (
+            "juliet@-example.com",
+            JidError::InvalidDomain(DomainError::Idna),
+        ),
+        (
+            "juliet@example-.com",
+            JidError::InvalidDomain(DomainError::Idna),
+        ),
+        (
+            "juliet@ab--cd.com",
+            JidError::InvalidDomain(DomainError::Idna),
+        ),
+        (
+            "juliet@xn--zz.com",
+            JidError::InvalidDomain(DomainError::Idna),
+        ),
         // ZERO WIDTH JOINER outside a virama context (RFC 5892 A.2).
-        ("juliet@a\u{200d}b.com", JidError::InvalidDomain(DomainError::Idna)),
+        (
+            "juliet@a\u{200d}b.com",
+            JidError::InvalidDomain(DomainError::Idna),
+        ),
         // IDNA2008 disallows symbols that UTS #46 lets through.
-        ("juliet@\u{265a}.example", JidError::ForbiddenChar { part: Part::Domainpart, ch: '\u{265a}' }),
-        ("juliet@[::1", JidError::InvalidDomain(DomainError::Ipv6Literal)),
-        ("juliet@[192.0.2.1]", JidError::InvalidDomain(DomainError::Ipv6Literal)),
-        ("juliet@[fe80::1%eth0]", JidError::InvalidDomain(DomainError::Ipv6Literal)),
+        (
+            "juliet@\u{265a}.example",
+            JidError::ForbiddenChar {
+                part: Part::Domainpart,
+                ch: '\u{265a}',
+            },
+        ),
+        (
+            "juliet@[::1",
+            JidError::InvalidDomain(DomainError::Ipv6Literal),
+        ),
+        (
+            "juliet@[192.0.2.1]",
+            JidError::InvalidDomain(DomainError::Ipv6Literal),
+        ),
+        (
+            "juliet@[fe80::1%eth0]",
+            JidError::InvalidDomain(DomainError::Ipv6Literal),
+        ),
     ];
     for (input, expected) in table {
         assert_eq!(Jid::new(input).as_ref(), Err(expected), "{input:?}");
     }
     let long_label = format!("juliet@{}.com", "a".repeat(64));
-    assert_eq!(Jid::new(&long_label), Err(JidError::InvalidDomain(DomainError::LabelTooLong { len: 64 })));
+    assert_eq!(
+        Jid::new(&long_label),
+        Err(JidError::InvalidDomain(DomainError::LabelTooLong {
+            len: 64
+        }))
+    );
 }
 
 #[test]
 fn bidi_rule_is_named() {
     // HEBREW LETTER ALEF followed by a Latin letter: RFC 5893 rule 2 fails.
-    assert_eq!(Jid::new("\u{5d0}a@example.com"), Err(JidError::Bidi(Part::Localpart)));
+    assert_eq!(
+        Jid::new("\u{5d0}a@example.com"),
+        Err(JidError::Bidi(Part::Localpart))
+    );
     // An all-RTL localpart is fine.
-    assert_eq!(jid("\u{5d0}\u{5d1}@example.com").node(), Some("\u{5d0}\u{5d1}"));
+    assert_eq!(
+        jid("\u{5d0}\u{5d1}@example.com").node(),
+        Some("\u{5d0}\u{5d1}")
+    );
 }
 
 #[test]
@@ -183,9 +402,15 @@ fn ip_literals() {
 
 #[test]
 fn trailing_dot_is_stripped() {
-    assert_eq!(jid("juliet@example.com./x").as_str(), "juliet@example.com/x");
+    assert_eq!(
+        jid("juliet@example.com./x").as_str(),
+        "juliet@example.com/x"
+    );
     assert_eq!(jid("example.com."), jid("example.com"));
-    assert_eq!(jid("juliet@b\u{fc}cher.example."), jid("juliet@b\u{fc}cher.example"));
+    assert_eq!(
+        jid("juliet@b\u{fc}cher.example."),
+        jid("juliet@b\u{fc}cher.example")
+    );
     assert_eq!(jid("[::1].").as_str(), "[::1]");
 }
 
@@ -196,15 +421,30 @@ fn part_lengths_at_1023_and_1024_bytes() {
 
     let local = "a".repeat(1023);
     assert_eq!(ok(&format!("{local}@x")).node(), Some(local.as_str()));
-    assert_eq!(Jid::new(&format!("{local}a@x")), too_long(Part::Localpart, 1024));
+    assert_eq!(
+        Jid::new(&format!("{local}a@x")),
+        too_long(Part::Localpart, 1024)
+    );
     // The limit applies after preparation: 1023 fullwidth letters are 3069
     // bytes of input but 1023 bytes once width-mapped.
-    assert_eq!(ok(&format!("{}@x", "\u{ff21}".repeat(1023))).node(), Some(local.as_str()));
-    assert_eq!(Jid::new(&format!("{}@x", "\u{e4}".repeat(512))), too_long(Part::Localpart, 1024));
+    assert_eq!(
+        ok(&format!("{}@x", "\u{ff21}".repeat(1023))).node(),
+        Some(local.as_str())
+    );
+    assert_eq!(
+        Jid::new(&format!("{}@x", "\u{e4}".repeat(512))),
+        too_long(Part::Localpart, 1024)
+    );
 
     let resource = "R".repeat(1023);
-    assert_eq!(ok(&format!("x/{resource}")).resource(), Some(resource.as_str()));
-    assert_eq!(Jid::new(&format!("x/{resource}R")), too_long(Part::Resourcepart, 1024));
+    assert_eq!(
+        ok(&format!("x/{resource}")).resource(),
+        Some(resource.as_str())
+    );
+    assert_eq!(
+        Jid::new(&format!("x/{resource}R")),
+        too_long(Part::Resourcepart, 1024)
+    );
 
     // Sixteen 63-byte labels and fifteen dots make 1023 bytes.
     let domain = vec!["d".repeat(63); 16].join(".");
@@ -212,14 +452,26 @@ fn part_lengths_at_1023_and_1024_bytes() {
     assert_eq!(ok(&domain).domain(), domain);
     // A trailing dot is stripped before the count.
     assert_eq!(ok(&format!("{domain}.")).domain(), domain);
-    let longer = format!("{}.{}.{}", vec!["d".repeat(63); 15].join("."), "d".repeat(31), "d".repeat(32));
+    let longer = format!(
+        "{}.{}.{}",
+        vec!["d".repeat(63); 15].join("."),
+        "d".repeat(31),
+        "d".repeat(32)
+    );
     assert_eq!(longer.len(), 1024);
     assert_eq!(Jid::new(&longer), too_long(Part::Domainpart, 1024));
 
     // All three parts at their limit.
     let max = ok(&format!("{local}@{domain}/{resource}"));
     assert_eq!(max.as_str().len(), 3 * 1023 + 2);
-    assert_eq!((max.node(), max.domain(), max.resource()), (Some(local.as_str()), domain.as_str(), Some(resource.as_str())));
+    assert_eq!(
+        (max.node(), max.domain(), max.resource()),
+        (
+            Some(local.as_str()),
+            domain.as_str(),
+            Some(resource.as_str())
+        )
+    );
 }
 
 #[test]
@@ -231,17 +483,29 @@ fn bare_and_full_kinds() {
     assert_eq!(bare.with_resource("Balcony").unwrap(), full);
     assert_eq!(Jid::from(full.clone()), full);
     assert_eq!(bare, Jid::new("JULIET@example.com").unwrap());
-    assert_eq!(BareJid::from_parts(Some("Juliet"), "example.com").unwrap(), bare);
-    assert_eq!(FullJid::from_parts(Some("juliet"), "example.com", "Balcony").unwrap(), full);
+    assert_eq!(
+        BareJid::from_parts(Some("Juliet"), "example.com").unwrap(),
+        bare
+    );
+    assert_eq!(
+        FullJid::from_parts(Some("juliet"), "example.com", "Balcony").unwrap(),
+        full
+    );
     assert_eq!(BareJid::new("a@b/c"), Err(JidError::UnexpectedResource));
     assert_eq!(FullJid::new("a@b"), Err(JidError::MissingResource));
-    assert_eq!(format!("{full} {full:?} {bare:?}"), "juliet@example.com/Balcony FullJid(\"juliet@example.com/Balcony\") BareJid(\"juliet@example.com\")");
+    assert_eq!(
+        format!("{full} {full:?} {bare:?}"),
+        "juliet@example.com/Balcony FullJid(\"juliet@example.com/Balcony\") BareJid(\"juliet@example.com\")"
+    );
 }
 
 #[test]
 fn errors_read_well() {
     let err = Jid::new("henry\u{2163}@example.com").unwrap_err();
-    assert_eq!(err.to_string(), "the localpart contains '\u{2163}' (U+2163), which its rules forbid");
+    assert_eq!(
+        err.to_string(),
+        "the localpart contains '\u{2163}' (U+2163), which its rules forbid"
+    );
     let err = Jid::new(&format!("x/{}", "r".repeat(1024))).unwrap_err();
     assert_eq!(
         err.to_string(),
