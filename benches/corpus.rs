@@ -41,7 +41,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 
@@ -51,9 +54,35 @@ impl Lcg {
 }
 
 const WORDS: &[&str] = &[
-    "hello", "where", "art", "thou", "Romeo", "balcony", "tonight", "see", "you", "at", "the",
-    "garden", "bring", "a", "ladder", "<3", "&", "fish", "chips", "café", "naïve", "日本語",
-    "ok", "👍", "what's", "\"quoted\"", "tomorrow", "maybe", "never",
+    "hello",
+    "where",
+    "art",
+    "thou",
+    "Romeo",
+    "balcony",
+    "tonight",
+    "see",
+    "you",
+    "at",
+    "the",
+    "garden",
+    "bring",
+    "a",
+    "ladder",
+    "<3",
+    "&",
+    "fish",
+    "chips",
+    "café",
+    "naïve",
+    "日本語",
+    "ok",
+    "👍",
+    "what's",
+    "\"quoted\"",
+    "tomorrow",
+    "maybe",
+    "never",
 ];
 
 fn sentence(rng: &mut Lcg, words: usize) -> String {
@@ -68,7 +97,10 @@ fn sentence(rng: &mut Lcg, words: usize) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\'', "&apos;")
 }
 
 const CONTACTS: &[&str] = &[
@@ -95,7 +127,10 @@ fn message(rng: &mut Lcg, n: usize) -> String {
         s.push_str("<request xmlns='urn:xmpp:receipts'/>");
     }
     if rng.below(2) == 0 {
-        s.push_str(&format!("<origin-id xmlns='urn:xmpp:sid:0' id='o{n}-{}'/>", rng.next()));
+        s.push_str(&format!(
+            "<origin-id xmlns='urn:xmpp:sid:0' id='o{n}-{}'/>",
+            rng.next()
+        ));
     }
     s.push_str("</message>");
     s

@@ -452,6 +452,8 @@ struct Assembler {
     /// The stream's default namespace copied into this element's arena,
     /// once per element.
     stream_default: Option<Span>,
+    /// An empty attribute buffer kept for the next element head.
+    spare_attrs: Vec<(Option<NcName>, NcName, String)>,
 }
 
 impl Assembler {
@@ -463,6 +465,7 @@ impl Assembler {
             decls: Vec::new(),
             head: None,
             stream_default: None,
+            spare_attrs: Vec::new(),
         }
     }
 
@@ -481,10 +484,12 @@ impl Assembler {
                 if self.open.len() >= self.limits.max_depth {
                     return Err(limit(Limit::Depth, self.limits.max_depth));
                 }
+                // The attribute buffer is reused from head to head.
+                let attrs = std::mem::take(&mut self.spare_attrs);
                 self.head = Some(PendingHead {
                     prefix,
                     name,
-                    attrs: Vec::new(),
+                    attrs,
                 });
                 Ok(None)
             }
@@ -521,11 +526,10 @@ impl Assembler {
                     return Ok(None);
                 }
                 self.stream_default = None;
-                let mut done = std::mem::take(&mut self.element);
+                let done = std::mem::take(&mut self.element);
                 // Start the next element with room for one like this one,
                 // sparing the reallocations of growing from empty.
                 self.element.reserve_like(&done);
-                done.shrink_to_fit();
                 Ok(Some(done))
             }
         }
@@ -572,7 +576,11 @@ impl Assembler {
         }
     }
 
-    fn open_element(&mut self, head: PendingHead, scope: &StreamScope) -> Result<(), ReadError> {
+    fn open_element(
+        &mut self,
+        mut head: PendingHead,
+        scope: &StreamScope,
+    ) -> Result<(), ReadError> {
         let decls_before = self.decls.len();
         let mut attributes = 0;
         for (prefix, name, value) in &head.attrs {
@@ -600,7 +608,7 @@ impl Assembler {
         let ns = self.lookup(head.prefix.as_ref().map(NcName::as_str), scope)?;
         let name = self.element.push_str(&head.name);
         let index = self.element.open_element(name, ns);
-        for (prefix, name, value) in head.attrs {
+        for (prefix, name, value) in head.attrs.drain(..) {
             if !matches!(attr_kind(&prefix, &name, &value), AttrKind::Plain) {
                 continue;
             }
@@ -627,6 +635,7 @@ impl Assembler {
             }
             self.element.push_attr(index, record);
         }
+        self.spare_attrs = head.attrs;
         self.open.push(OpenElement {
             index,
             decls_before,
