@@ -1,0 +1,16 @@
+//! Arbitrary UTF-8 as a JID: never a panic, and whatever parses prints as
+//! text that parses back to the same JID, with the same parts.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use stanzio_jid::Jid;
+
+fuzz_target!(|input: &str| {
+    let Ok(jid) = Jid::new(input) else {
+        return;
+    };
+    let again = Jid::new(&jid.to_string());
+    assert_eq!(again.as_ref(), Ok(&jid), "{input:?}");
+    let rebuilt = Jid::from_parts(jid.node(), jid.domain(), jid.resource());
+    assert_eq!(rebuilt.as_ref(), Ok(&jid), "{input:?}");
+});
