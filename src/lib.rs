@@ -1,5 +1,4 @@
-//! The stanzio workspace's examples, scenario tests and benchmarks live in this
-//! package; its library holds only the design manual that spans crates.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod manual;

@@ -87,7 +87,10 @@ impl StreamReader {
             scope: StreamScope::default(),
             assembler: Assembler::new(limits),
             bytes_in_element: 0,
-            at_boundary: false,
+            // White space before a header is tolerated: after a restart it
+            // is what the peer sent between its last element and the new
+            // header, a keepalive of the old stream.
+            at_boundary: true,
             end_pending: false,
             whitespace_reported: false,
             error: None,

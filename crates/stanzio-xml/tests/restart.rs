@@ -59,7 +59,7 @@ fn bytes_after_proceed_are_left_unconsumed() {
 #[test]
 fn restart_after_sasl_success_reads_the_new_stream() {
     let input = format!(
-        "{OPEN}<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>{}<iq type='result' id='b'/>",
+        "{OPEN}<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>\n{}<iq type='result' id='b'/>",
         OPEN.replace("to='example.com'", "to='other.example'")
     );
     let mut reader = StreamReader::new(Limits::default());
