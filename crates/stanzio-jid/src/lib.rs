@@ -71,7 +71,10 @@
 //! **What is refused that other libraries accept.** Following RFC 7622 to the
 //! letter, underscores and other non-LDH ASCII characters in domain names,
 //! `--` in the third and fourth position of a non-`xn--` label, and emoji or
-//! other symbols in domain names are errors.
+//! other symbols in domain names are errors. The PRECIS tables of
+//! `precis-core` are those IANA registers, for Unicode 6.3: code points
+//! assigned since then count as unassigned and are refused in every part,
+//! emoji such as U+1F97A in a resourcepart among them.
 //!
 //! # Features
 //!

@@ -512,3 +512,41 @@ fn errors_read_well() {
         "the resourcepart has 1024 bytes after preparation; at most 1023 are allowed (RFC 7622 §3.1)"
     );
 }
+
+#[test]
+fn unstable_preparation_is_refused() {
+    // CHEROKEE LETTER A (Unicode 3.0) lowercases to U+AB70 (Unicode 8.0),
+    // which the PRECIS tables (Unicode 6.3, as IANA registers them) hold as
+    // unassigned: a second pass would refuse what the first produced, so
+    // RFC 8264 §7 has the string refused rather than stored unstable.
+    assert_eq!(
+        Jid::new("\u{13a0}@example.com"),
+        Err(JidError::Unstable(Part::Localpart))
+    );
+}
+
+#[test]
+fn contextual_rules_and_unicode_version() {
+    // MIDDLE DOT is CONTEXTO (RFC 5892 A.3): only between two 'l'.
+    assert_eq!(
+        jid("col\u{b7}lega@example.com").node(),
+        Some("col\u{b7}lega")
+    );
+    assert_eq!(
+        Jid::new("a\u{b7}b@example.com"),
+        Err(JidError::ForbiddenChar {
+            part: Part::Localpart,
+            ch: '\u{b7}'
+        })
+    );
+    // U+1F37A (Unicode 6.0) is a symbol the FreeformClass allows; U+1F97A
+    // (Unicode 11) is unassigned in the Unicode 6.3 PRECIS tables.
+    assert_eq!(jid("a@b/\u{1f37a}").resource(), Some("\u{1f37a}"));
+    assert_eq!(
+        Jid::new("a@b/\u{1f97a}"),
+        Err(JidError::ForbiddenChar {
+            part: Part::Resourcepart,
+            ch: '\u{1f97a}'
+        })
+    );
+}
