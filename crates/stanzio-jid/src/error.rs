@@ -97,10 +97,7 @@ pub enum DomainError {
     /// A label is longer than 63 bytes in its ASCII (A-label) form, so the
     /// ToASCII operation that RFC 7622 §3.2 requires to succeed would fail
     /// (RFC 5890 §2.3.2.1, RFC 1035 §2.3.4).
-    LabelTooLong {
-        /// Length of the label's ASCII form in bytes.
-        len: usize,
-    },
+    LabelTooLong,
     /// UTS #46 processing rejected the name: a disallowed code point, a
     /// hyphen in the first, last, or third and fourth position (RFC 5891
     /// §4.2.3.1), a broken bidi rule (RFC 5893), a joiner out of context
@@ -114,10 +111,9 @@ impl fmt::Display for DomainError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::EmptyLabel => f.write_str("a label is empty (RFC 1034 §3.1)"),
-            Self::LabelTooLong { len } => write!(
-                f,
-                "a label has {len} bytes in ASCII form; at most 63 are allowed (RFC 5890 §2.3.2.1)"
-            ),
+            Self::LabelTooLong => {
+                f.write_str("a label has more than 63 bytes in ASCII form (RFC 5890 §2.3.2.1)")
+            }
             Self::Idna => f.write_str(
                 "it fails IDNA processing: disallowed code point, hyphen position, \
                  bidi rule, joiner context or bad Punycode (UTS #46 §4, RFC 5891)",

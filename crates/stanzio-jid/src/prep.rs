@@ -295,8 +295,8 @@ fn check_label(label: &str) -> Result<(), JidError> {
     if label.is_empty() {
         return Err(JidError::InvalidDomain(DomainError::EmptyLabel));
     }
-    let ascii_len = if label.is_ascii() {
-        label.len()
+    let fits = if label.is_ascii() {
+        label.len() <= MAX_LABEL_BYTES
     } else {
         // UTS #46 accepts symbols such as U+265A that IDNA2008 disallows
         // (RFC 5892 §2.3). The PRECIS IdentifierClass derives from the same
@@ -305,12 +305,14 @@ fn check_label(label: &str) -> Result<(), JidError> {
         IdentifierClass::default()
             .allows(label)
             .map_err(|err| precis_error(Part::Domainpart, err))?;
-        idna::punycode::encode_str(label).map_or(usize::MAX, |puny| puny.len() + "xn--".len())
+        // Punycode writes at least one byte per character, so a long label is
+        // refused without encoding it (encode_str gives up on huge input).
+        label.chars().count() + "xn--".len() <= MAX_LABEL_BYTES
+            && idna::punycode::encode_str(label)
+                .is_some_and(|puny| puny.len() + "xn--".len() <= MAX_LABEL_BYTES)
     };
-    if ascii_len > MAX_LABEL_BYTES {
-        return Err(JidError::InvalidDomain(DomainError::LabelTooLong {
-            len: ascii_len,
-        }));
+    if !fits {
+        return Err(JidError::InvalidDomain(DomainError::LabelTooLong));
     }
     Ok(())
 }

@@ -368,12 +368,18 @@ fn invalid_domains_name_the_rule() {
     for (input, expected) in table {
         assert_eq!(Jid::new(input).as_ref(), Err(expected), "{input:?}");
     }
+    // 58 × 'ä' is 116 bytes of UTF-8 and an A-label of 64 bytes: one too
+    // many. 57 × 'ä' makes exactly 63.
+    let long_idn = format!("juliet@{}.com", "\u{e4}".repeat(58));
+    assert_eq!(
+        Jid::new(&long_idn),
+        Err(JidError::InvalidDomain(DomainError::LabelTooLong))
+    );
+    assert!(Jid::new(&format!("juliet@{}.com", "\u{e4}".repeat(57))).is_ok());
     let long_label = format!("juliet@{}.com", "a".repeat(64));
     assert_eq!(
         Jid::new(&long_label),
-        Err(JidError::InvalidDomain(DomainError::LabelTooLong {
-            len: 64
-        }))
+        Err(JidError::InvalidDomain(DomainError::LabelTooLong))
     );
 }
 
@@ -547,6 +553,31 @@ fn contextual_rules_and_unicode_version() {
         Err(JidError::ForbiddenChar {
             part: Part::Resourcepart,
             ch: '\u{1f97a}'
+        })
+    );
+}
+
+#[test]
+fn huge_inputs_are_refused_cleanly() {
+    let big = "\u{e4}".repeat(100_000);
+    assert_eq!(
+        Jid::new(&format!("{big}@x")),
+        Err(JidError::TooLong {
+            part: Part::Localpart,
+            len: 200_000
+        })
+    );
+    // idna itself refuses labels this long (as Idna); shorter ones reach
+    // the A-label length check (tested above).
+    assert!(matches!(
+        Jid::new(&format!("x@{big}")),
+        Err(JidError::InvalidDomain(_))
+    ));
+    assert_eq!(
+        Jid::new(&format!("x/{big}")),
+        Err(JidError::TooLong {
+            part: Part::Resourcepart,
+            len: 200_000
         })
     );
 }
