@@ -295,14 +295,14 @@ pub fn select(
     if can_bind && !plus_offered && offer.channel_binding_types.is_some() {
         return Err(SelectionError::ChannelBindingTypesWithoutPlus);
     }
-    if let (Some(tls), Some(hash)) = (tls.filter(|_| can_bind), strongest_scram(offer, true)) {
-        if let Some(kind) = binding_type(offer, tls) {
-            return Ok(Selection {
-                flag: Gs2Flag::Bind(kind),
-                binding: tls.binding(kind).cloned(),
-                ..plain(Mechanism::scram(hash, true))
-            });
-        }
+    if let (Some(tls), Some(hash)) = (tls.filter(|_| can_bind), strongest_scram(offer, true))
+        && let Some(kind) = binding_type(offer, tls)
+    {
+        return Ok(Selection {
+            flag: Gs2Flag::Bind(kind),
+            binding: tls.binding(kind).cloned(),
+            ..plain(Mechanism::scram(hash, true))
+        });
     }
     if let Some(hash) = strongest_scram(offer, false) {
         let (flag, require_downgrade_protection) = match (can_bind, plus_offered) {
