@@ -130,12 +130,6 @@ impl Mechanism {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.name() == name)
     }
-
-    /// Whether the mechanism sends a password-derived secret, so it needs a stored
-    /// credential record on the server.
-    pub fn uses_password(self) -> bool {
-        matches!(self, Self::Plain | Self::Scram { .. })
-    }
 }
 
 impl std::fmt::Display for Mechanism {
