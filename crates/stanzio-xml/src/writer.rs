@@ -113,6 +113,9 @@ struct Frame {
 pub struct XmlWriter<'o> {
     out: &'o mut Vec<u8>,
     initial_len: usize,
+    content: ContentNamespace,
+    /// The content namespace when it is inherited from the stream header
+    /// (TCP), `None` when every element declares its own (RFC 7395).
     stream_default: Option<&'static str>,
     stream_prefix_bound: bool,
     stack: Vec<Frame>,
@@ -121,21 +124,23 @@ pub struct XmlWriter<'o> {
 }
 
 impl<'o> XmlWriter<'o> {
-    fn new(
-        out: &'o mut Vec<u8>,
-        stream_default: Option<&'static str>,
-        stream_prefix_bound: bool,
-    ) -> Self {
+    fn new(out: &'o mut Vec<u8>, content: ContentNamespace, framing: bool) -> Self {
         let initial_len = out.len();
         XmlWriter {
             out,
             initial_len,
-            stream_default,
-            stream_prefix_bound,
+            content,
+            stream_default: (!framing).then(|| content.as_str()),
+            stream_prefix_bound: !framing,
             stack: Vec::new(),
             head_open: false,
             error: None,
         }
+    }
+
+    /// The stream's content namespace, in which stanzas are written.
+    pub fn content_namespace(&self) -> ContentNamespace {
+        self.content
     }
 
     fn fail(&mut self, error: BuildError) {
@@ -343,7 +348,8 @@ impl<'o> XmlWriter<'o> {
 /// Writes `element` as a standalone document fragment, declaring its own
 /// namespaces (used by `Debug` and for RFC 7395 messages).
 pub(crate) fn write_standalone(out: &mut Vec<u8>, element: ElementRef<'_>) {
-    let mut writer = XmlWriter::new(out, None, false);
+    // Framing mode declares every namespace; the content namespace is unused.
+    let mut writer = XmlWriter::new(out, ContentNamespace::Client, true);
     writer.element(element);
     // An arena element was validated when it was built or parsed; should it
     // not be, the error has already removed the partial output.
@@ -420,11 +426,7 @@ impl StreamWriter {
 
     /// Starts a top-level element in this stream's context.
     pub fn element<'o>(&self, out: &'o mut Vec<u8>) -> XmlWriter<'o> {
-        if self.framing {
-            XmlWriter::new(out, None, false)
-        } else {
-            XmlWriter::new(out, Some(self.content.as_str()), true)
-        }
+        XmlWriter::new(out, self.content, self.framing)
     }
 
     /// Writes a parsed or built element as a top-level element.
