@@ -77,6 +77,10 @@ fn parse_jid(attribute: &'static str, value: Option<&str>) -> Result<Option<Jid>
 }
 
 /// The first payload `name` in namespace `ns`.
-pub(crate) fn find_payload<'p>(payloads: &'p [Element], name: &str, ns: &str) -> Option<&'p Element> {
+pub(crate) fn find_payload<'p>(
+    payloads: &'p [Element],
+    name: &str,
+    ns: &str,
+) -> Option<&'p Element> {
     payloads.iter().find(|p| p.is(name, ns))
 }

@@ -255,6 +255,9 @@ impl Message {
         if type_ == MessageType::Error && message.error.is_none() {
             return Err(Malformed::Missing { element: "error" });
         }
+        // A parsed stanza is kept, often queued: drop the spare room that
+        // growing the vector left.
+        message.payloads.shrink_to_fit();
         Ok(message)
     }
 

@@ -272,7 +272,9 @@ impl Presence {
                     // RFC 6121 §4.7.2.3: at most one, an xs:byte (its
                     // lexical space allows surrounding white space and `+`).
                     if std::mem::replace(&mut priority_seen, true) {
-                        return Err(Malformed::Duplicate { element: "priority" });
+                        return Err(Malformed::Duplicate {
+                            element: "priority",
+                        });
                     }
                     let text = child.text();
                     presence.priority =
@@ -292,6 +294,9 @@ impl Presence {
         if type_ == PresenceType::Error && presence.error.is_none() {
             return Err(Malformed::Missing { element: "error" });
         }
+        // A parsed stanza is kept, often queued: drop the spare room that
+        // growing the vector left.
+        presence.payloads.shrink_to_fit();
         Ok(presence)
     }
 

@@ -356,15 +356,24 @@ mod tests {
             assert_eq!(&Condition::parse(element.root()), condition);
         }
         assert_eq!(Condition::Gone(None).name(), "gone");
-        assert_eq!(Condition::Other("payment-required".into()).name(), "payment-required");
+        assert_eq!(
+            Condition::Other("payment-required".into()).name(),
+            "payment-required"
+        );
     }
 
     #[test]
     fn default_types_follow_rfc_6120() {
         assert_eq!(Condition::BadRequest.default_type(), ErrorType::Modify);
         assert_eq!(Condition::Forbidden.default_type(), ErrorType::Auth);
-        assert_eq!(Condition::ServiceUnavailable.default_type(), ErrorType::Cancel);
-        assert_eq!(Condition::ResourceConstraint.default_type(), ErrorType::Wait);
+        assert_eq!(
+            Condition::ServiceUnavailable.default_type(),
+            ErrorType::Cancel
+        );
+        assert_eq!(
+            Condition::ResourceConstraint.default_type(),
+            ErrorType::Wait
+        );
     }
 
     #[test]

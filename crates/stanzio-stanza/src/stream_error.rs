@@ -82,14 +82,20 @@ const SIMPLE_CONDITIONS: [(&str, StreamCondition); 24] = [
     ("host-gone", StreamCondition::HostGone),
     ("host-unknown", StreamCondition::HostUnknown),
     ("improper-addressing", StreamCondition::ImproperAddressing),
-    ("internal-server-error", StreamCondition::InternalServerError),
+    (
+        "internal-server-error",
+        StreamCondition::InternalServerError,
+    ),
     ("invalid-from", StreamCondition::InvalidFrom),
     ("invalid-namespace", StreamCondition::InvalidNamespace),
     ("invalid-xml", StreamCondition::InvalidXml),
     ("not-authorized", StreamCondition::NotAuthorized),
     ("not-well-formed", StreamCondition::NotWellFormed),
     ("policy-violation", StreamCondition::PolicyViolation),
-    ("remote-connection-failed", StreamCondition::RemoteConnectionFailed),
+    (
+        "remote-connection-failed",
+        StreamCondition::RemoteConnectionFailed,
+    ),
     ("reset", StreamCondition::Reset),
     ("resource-constraint", StreamCondition::ResourceConstraint),
     ("restricted-xml", StreamCondition::RestrictedXml),
@@ -97,7 +103,10 @@ const SIMPLE_CONDITIONS: [(&str, StreamCondition); 24] = [
     ("undefined-condition", StreamCondition::UndefinedCondition),
     ("unsupported-encoding", StreamCondition::UnsupportedEncoding),
     ("unsupported-feature", StreamCondition::UnsupportedFeature),
-    ("unsupported-stanza-type", StreamCondition::UnsupportedStanzaType),
+    (
+        "unsupported-stanza-type",
+        StreamCondition::UnsupportedStanzaType,
+    ),
     ("unsupported-version", StreamCondition::UnsupportedVersion),
 ];
 
@@ -119,7 +128,10 @@ impl StreamCondition {
         SIMPLE_CONDITIONS
             .iter()
             .find(|(n, _)| *n == name)
-            .map_or_else(|| StreamCondition::Other(name.to_owned()), |(_, c)| c.clone())
+            .map_or_else(
+                || StreamCondition::Other(name.to_owned()),
+                |(_, c)| c.clone(),
+            )
     }
 
     fn parse(element: ElementRef<'_>) -> Self {
