@@ -21,7 +21,7 @@ use stanzio_sasl::{
 use stanzio_stanza::{IqPayload, Stanza};
 use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader, StreamWriter};
 
-const RECORDED: &[u8] = include_bytes!("data/prosody-alice-s2c.xml");
+const RECORDED: &[u8] = include_bytes!("../tests/data/prosody-alice-s2c.xml");
 const NS_TLS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
 const NS_SASL: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
 
