@@ -232,3 +232,86 @@ fn xep0515_vector_client_and_server() {
     };
     assert_eq!(additional_data.as_deref(), Some(s2.as_bytes()));
 }
+
+/// A SCRAM exchange recorded on the wire against a real server (the
+/// slixmpp smoke runs in tests/data of the workspace): stanzio's client,
+/// given the nonce slixmpp drew, must send the same bytes and accept the
+/// server's signature.
+struct Recorded {
+    offer: &'static [&'static str],
+    tls: Option<TlsInfo>,
+    username: &'static str,
+    client_nonce: &'static str,
+    c1: &'static str,
+    s1: &'static str,
+    c2: &'static str,
+    s2: &'static str,
+}
+
+fn replay(r: &Recorded) {
+    let credentials = Credentials::password(r.username, "secret");
+    let offer = ServerOffer::new(r.offer.iter().copied());
+    let selection = select(
+        &offer,
+        r.tls.as_ref(),
+        &credentials,
+        &ClientPolicy::default(),
+    )
+    .unwrap();
+    let mut client =
+        ClientMechanism::with_nonce(&selection, &credentials, r.client_nonce.into()).unwrap();
+    assert_eq!(
+        String::from_utf8(client.initial_response().unwrap()).unwrap(),
+        r.c1
+    );
+    assert_eq!(
+        String::from_utf8(client.step(r.s1.as_bytes()).unwrap()).unwrap(),
+        r.c2
+    );
+    client.finish(r.s2.as_bytes()).unwrap();
+}
+
+#[test]
+fn prosody_0_12_scram_sha1_over_tls13_without_plus() {
+    // Prosody offers no -PLUS on TLS 1.3 (it only knows tls-unique), so a
+    // client that could bind says so with `y` (RFC 5802 §6).
+    replay(&Recorded {
+        offer: &["PLAIN", "SCRAM-SHA-1"],
+        tls: Some(
+            TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [7; 32]),
+        ),
+        username: "alice",
+        client_nonce: "9165398492727613",
+        c1: "y,,n=alice,r=9165398492727613",
+        s1: "r=91653984927276138898c8b8-30bb-4686-8093-b2e2783ebb02,\
+             s=ZDBkZDhjNzMtYTZlYi00MWQwLWIxM2EtM2ZkYWRiNTA1MWZm,i=10000",
+        c2: "c=eSws,r=91653984927276138898c8b8-30bb-4686-8093-b2e2783ebb02,\
+             p=ZNc1d4znQ6II2cq0vm0tzi/88ds=",
+        s2: "v=CM9QYjtMutf6AYlH5hjI83RO/sY=",
+    });
+}
+
+#[test]
+fn ejabberd_23_scram_sha512_without_binding() {
+    // ejabberd offers every -PLUS but rejects tls-exporter; a client that
+    // does not bind picks the strongest plain SCRAM with `n`.
+    replay(&Recorded {
+        offer: &[
+            "PLAIN",
+            "SCRAM-SHA-512-PLUS",
+            "SCRAM-SHA-512",
+            "SCRAM-SHA-256-PLUS",
+            "SCRAM-SHA-256",
+            "SCRAM-SHA-1-PLUS",
+            "SCRAM-SHA-1",
+        ],
+        tls: None,
+        username: "alice",
+        client_nonce: "4859501448108994",
+        c1: "n,,n=alice,r=4859501448108994",
+        s1: "r=4859501448108994Fsr0J0n2VADjO8KiRgUf3w==,s=yOYUgYiBVTg346uAG4+LNQ==,i=4096",
+        c2: "c=biws,r=4859501448108994Fsr0J0n2VADjO8KiRgUf3w==,\
+             p=zArkJmKI5AIaxGT63VUnqHfhSU9OoEZ0PAz1Y1l4tQk4JHxJ2yBh22MIpogNYT1w3yPsG5GpXaT5ekW/I6aphA==",
+        s2: "v=RrDIbkGkyfhSa3ES5DyUiy7o4xLIjzNMoZuMHaKdaA7sP9tLE8dPNPtyVxZos+lo1l6Qh2mhS0xh0wsYMANdNg==",
+    });
+}
