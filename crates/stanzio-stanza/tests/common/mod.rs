@@ -1,0 +1,106 @@
+//! Helpers shared by the stanza tests: read elements off a stream, write
+//! stanzas, and compare XML up to what a stanza may reorder.
+#![allow(dead_code)] // each test file uses the helpers it needs
+
+use stanzio_stanza::Stanza;
+use stanzio_xml::{ContentNamespace, Element, ElementRef, Limits, StreamEvent, StreamReader, StreamWriter};
+
+/// A stream header declaring `ns` as the content namespace.
+pub fn header(ns: ContentNamespace, lang: Option<&str>) -> String {
+    let lang = lang.map(|l| format!(" xml:lang='{l}'")).unwrap_or_default();
+    format!(
+        "<stream:stream xmlns='{}' xmlns:stream='http://etherx.jabber.org/streams'{lang}>",
+        ns.as_str()
+    )
+}
+
+/// Every top-level element of `stream` (header included in the input),
+/// and the stream's `xml:lang`.
+pub fn read_elements(stream: &[u8]) -> (Option<String>, Vec<Element>) {
+    let mut reader = StreamReader::new(Limits::default());
+    let mut input = stream;
+    let mut lang = None;
+    let mut elements = Vec::new();
+    while let Some(event) = reader.read(&mut input).expect("well-formed stream") {
+        match event {
+            StreamEvent::Header(h) => lang = h.lang,
+            StreamEvent::Element(e) => elements.push(e),
+            _ => {}
+        }
+    }
+    (lang, elements)
+}
+
+/// One stanza given as XML text inside a `ns` stream.
+pub fn element(ns: ContentNamespace, xml: &str) -> Element {
+    let stream = format!("{}{xml}", header(ns, None));
+    let (_, mut elements) = read_elements(stream.as_bytes());
+    assert_eq!(elements.len(), 1, "one element in {xml}");
+    elements.remove(0)
+}
+
+/// Parses one stanza given as XML text in a `jabber:client` stream.
+pub fn parse(xml: &str) -> Result<Stanza, stanzio_stanza::StanzaParseError> {
+    Stanza::from_element(element(ContentNamespace::Client, xml).root(), None)
+}
+
+/// The stanza written into a `ns` stream.
+pub fn write(stanza: &Stanza, ns: ContentNamespace) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = StreamWriter::new(ns).element(&mut out);
+    stanza.write_to(&mut w, ns);
+    w.finish().expect("a parsed stanza can be written");
+    out
+}
+
+/// A canonical text of `element` for comparison: attributes sorted, white
+/// space between elements dropped, and (when `sort_children`) children
+/// sorted, because a stanza writes its typed children before its payloads.
+pub fn canonical(element: ElementRef<'_>, sort_children: bool) -> String {
+    let mut attrs: Vec<String> = element
+        .attrs()
+        .map(|a| format!("{{{}}}{}={:?}", a.ns, a.name, a.value))
+        .collect();
+    attrs.sort();
+    let has_elements = element.children().next().is_some();
+    let mut children: Vec<String> = element
+        .nodes()
+        .filter_map(|node| match node {
+            stanzio_xml::Node::Element(child) => Some(canonical(child, false)),
+            stanzio_xml::Node::Text(t) if has_elements && t.trim().is_empty() => None,
+            stanzio_xml::Node::Text(t) => Some(format!("{t:?}")),
+        })
+        .collect();
+    if sort_children {
+        children.sort();
+    }
+    format!(
+        "<{{{}}}{} {}>{}</>",
+        element.ns(),
+        element.name(),
+        attrs.join(" "),
+        children.concat()
+    )
+}
+
+/// Parses `element`, writes it, reads it back: the typed stanza must be the
+/// same, and the XML the same as the input up to the order of children.
+/// Returns the stanza.
+pub fn assert_round_trip(element: &Element, ns: ContentNamespace, lang: Option<&str>) -> Stanza {
+    let stanza = Stanza::from_element(element.root(), lang)
+        .unwrap_or_else(|e| panic!("{element:?} parses: {e}"));
+    let written = write(&stanza, ns);
+    let mut stream = header(ns, lang).into_bytes();
+    stream.extend_from_slice(&written);
+    let (_, again) = read_elements(&stream);
+    assert_eq!(again.len(), 1, "{}", String::from_utf8_lossy(&written));
+    assert_eq!(
+        canonical(again[0].root(), true),
+        canonical(element.root(), true),
+        "written: {}",
+        String::from_utf8_lossy(&written)
+    );
+    let reparsed = Stanza::from_element(again[0].root(), lang).expect("written stanza parses");
+    assert_eq!(reparsed, stanza);
+    stanza
+}
