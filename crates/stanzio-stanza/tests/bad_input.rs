@@ -22,9 +22,19 @@ fn invalid(xml: &str) -> (StanzaParseError, Malformed) {
 
 #[test]
 fn bad_jid_in_from_is_jid_malformed_and_answered_to_the_stream() {
-    let (error, reason) =
-        invalid("<message from='juliet@@example.com' to='romeo@example.net' id='m1'><body>x</body></message>");
-    assert!(matches!(reason, Malformed::Jid { attribute: "from", .. }), "{reason}");
+    let (error, reason) = invalid(
+        "<message from='juliet@@example.com' to='romeo@example.net' id='m1'><body>x</body></message>",
+    );
+    assert!(
+        matches!(
+            reason,
+            Malformed::Jid {
+                attribute: "from",
+                ..
+            }
+        ),
+        "{reason}"
+    );
     assert_eq!(error.condition(), Some(Condition::JidMalformed));
     assert!(error.to_string().contains("juliet@@example.com"), "{error}");
     let Some(Stanza::Message(reply)) = error.error_reply() else {
@@ -41,12 +51,24 @@ fn bad_jid_in_from_is_jid_malformed_and_answered_to_the_stream() {
 #[test]
 fn bad_jid_in_to_and_in_error_by() {
     let (_, reason) = invalid("<presence to='a@b@c'/>");
-    assert!(matches!(reason, Malformed::Jid { attribute: "to", .. }));
+    assert!(matches!(
+        reason,
+        Malformed::Jid {
+            attribute: "to",
+            ..
+        }
+    ));
     let (error, reason) = invalid(
         "<iq id='1' type='error'><error type='cancel' by='@x'>\
          <item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
     );
-    assert!(matches!(reason, Malformed::Jid { attribute: "by", .. }));
+    assert!(matches!(
+        reason,
+        Malformed::Jid {
+            attribute: "by",
+            ..
+        }
+    ));
     // RFC 6120 §8.3.1: an error is never answered with an error.
     assert_eq!(error.error_reply(), None);
 }
@@ -69,7 +91,13 @@ fn two_bodies_with_the_same_language() {
         panic!("a message error")
     };
     assert_eq!(reply.to.unwrap().as_str(), "juliet@example.com/balcony");
-    let text = reply.error.unwrap().texts.get(Some("en")).unwrap().to_owned();
+    let text = reply
+        .error
+        .unwrap()
+        .texts
+        .get(Some("en"))
+        .unwrap()
+        .to_owned();
     assert!(text.contains("body"), "{text}");
 }
 
@@ -77,9 +105,8 @@ fn two_bodies_with_the_same_language() {
 fn a_body_without_lang_has_the_stanzas_or_the_streams() {
     // RFC 6120 §4.7.4 / RFC 6121 §5.2.3: the unlabelled body is in the
     // stanza's language, so these two are both English.
-    let (_, reason) = invalid(
-        "<message xml:lang='en'><body>a</body><body xml:lang='en'>b</body></message>",
-    );
+    let (_, reason) =
+        invalid("<message xml:lang='en'><body>a</body><body xml:lang='en'>b</body></message>");
     assert!(matches!(reason, Malformed::DuplicateLang { .. }));
 
     let xml = "<message><body>a</body><body xml:lang='en'>b</body></message>";
@@ -121,7 +148,8 @@ fn iq_get_and_set_need_exactly_one_payload() {
     };
     assert_eq!(error.condition, Condition::BadRequest);
 
-    let (_, reason) = invalid("<iq id='q2' type='set'><a xmlns='urn:a'/><b xmlns='urn:b'/><c/></iq>");
+    let (_, reason) =
+        invalid("<iq id='q2' type='set'><a xmlns='urn:a'/><b xmlns='urn:b'/><c/></iq>");
     assert_eq!(
         reason,
         Malformed::IqPayloadCount {
@@ -134,8 +162,16 @@ fn iq_get_and_set_need_exactly_one_payload() {
 
 #[test]
 fn iq_responses_and_iqs_without_id_are_not_answered() {
-    let (error, reason) = invalid("<iq id='r1' type='result'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>");
-    assert!(matches!(reason, Malformed::IqPayloadCount { type_: "result", found: 2, .. }));
+    let (error, reason) =
+        invalid("<iq id='r1' type='result'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>");
+    assert!(matches!(
+        reason,
+        Malformed::IqPayloadCount {
+            type_: "result",
+            found: 2,
+            ..
+        }
+    ));
     // RFC 6120 §8.2.3: a response is not answered.
     assert_eq!(error.error_reply(), None);
 
@@ -194,20 +230,38 @@ fn priority_show_and_presence_type() {
         );
     }
     for (text, value) in [(" 5 ", 5), ("-128", -128), ("127", 127), ("+3", 3)] {
-        let Ok(Stanza::Presence(p)) = parse(&format!("<presence><priority>{text}</priority></presence>"))
+        let Ok(Stanza::Presence(p)) =
+            parse(&format!("<presence><priority>{text}</priority></presence>"))
         else {
             panic!("{text} is a valid priority")
         };
         assert_eq!(p.priority, value);
     }
     let (_, reason) = invalid("<presence><priority>1</priority><priority>2</priority></presence>");
-    assert_eq!(reason, Malformed::Duplicate { element: "priority" });
+    assert_eq!(
+        reason,
+        Malformed::Duplicate {
+            element: "priority"
+        }
+    );
     let (_, reason) = invalid("<presence><show>busy</show></presence>");
-    assert!(matches!(reason, Malformed::InvalidValue { element: "show", .. }));
+    assert!(matches!(
+        reason,
+        Malformed::InvalidValue {
+            element: "show",
+            ..
+        }
+    ));
     let (_, reason) = invalid("<presence><show>away</show><show>xa</show></presence>");
     assert_eq!(reason, Malformed::Duplicate { element: "show" });
     let (error, reason) = invalid("<presence id='p1' type='available'/>");
-    assert!(matches!(reason, Malformed::UnknownType { element: "presence", .. }));
+    assert!(matches!(
+        reason,
+        Malformed::UnknownType {
+            element: "presence",
+            ..
+        }
+    ));
     let Some(Stanza::Presence(reply)) = error.error_reply() else {
         panic!("a presence error")
     };
@@ -246,7 +300,10 @@ fn unknown_top_level_element_is_unsupported_stanza_type() {
         "<r xmlns='urn:xmpp:sm:3'/>",
     ] {
         let error = parse(xml).expect_err(xml);
-        assert!(matches!(error, StanzaParseError::NotAStanza { .. }), "{xml}");
+        assert!(
+            matches!(error, StanzaParseError::NotAStanza { .. }),
+            "{xml}"
+        );
         assert_eq!(
             error.stream_error().map(|e| e.condition),
             Some(StreamCondition::UnsupportedStanzaType)

@@ -26,7 +26,11 @@ fn has_error_iq(stanzas: &[Stanza]) -> bool {
 #[test]
 fn prosody_transcript() {
     let stanzas = check(include_str!("fixtures/prosody.xml"));
-    assert!(stanzas.iter().any(|s| matches!(s, Stanza::Message(m) if m.body().is_some())));
+    assert!(
+        stanzas
+            .iter()
+            .any(|s| matches!(s, Stanza::Message(m) if m.body().is_some()))
+    );
     assert!(has_error_iq(&stanzas));
 }
 

@@ -11,7 +11,11 @@ use stanzio_stanza::{
 use stanzio_xml::{ContentNamespace, NS_STREAM};
 
 fn round_trip(xml: &str) -> Stanza {
-    assert_round_trip(&element(ContentNamespace::Client, xml), ContentNamespace::Client, None)
+    assert_round_trip(
+        &element(ContentNamespace::Client, xml),
+        ContentNamespace::Client,
+        None,
+    )
 }
 
 #[test]
@@ -61,7 +65,8 @@ fn rfc6121_5_2_2_message_types() {
         ("headline", MessageType::Headline),
         ("normal", MessageType::Normal),
     ] {
-        let xml = format!("<message to='romeo@example.net' type='{type_}'><body>x</body></message>");
+        let xml =
+            format!("<message to='romeo@example.net' type='{type_}'><body>x</body></message>");
         let Ok(Stanza::Message(m)) = common::parse(&xml) else {
             panic!("{xml}")
         };
@@ -102,16 +107,34 @@ fn rfc6121_presence_types() {
         // §4.2.1 initial presence
         ("<presence/>", PresenceType::Available),
         // §3.1.1 subscription request
-        ("<presence id='xk3h1v69' to='juliet@example.com' type='subscribe'/>", PresenceType::Subscribe),
+        (
+            "<presence id='xk3h1v69' to='juliet@example.com' type='subscribe'/>",
+            PresenceType::Subscribe,
+        ),
         // §3.1.5 approval
-        ("<presence id='h4v1c4kj' to='romeo@example.net' type='subscribed'/>", PresenceType::Subscribed),
+        (
+            "<presence id='h4v1c4kj' to='romeo@example.net' type='subscribed'/>",
+            PresenceType::Subscribed,
+        ),
         // §3.2.1 cancellation, §3.3.1 unsubscribing
-        ("<presence id='ij5b1v7g' to='romeo@example.net' type='unsubscribed'/>", PresenceType::Unsubscribed),
-        ("<presence id='ul4bs71n' to='juliet@example.com' type='unsubscribe'/>", PresenceType::Unsubscribe),
+        (
+            "<presence id='ij5b1v7g' to='romeo@example.net' type='unsubscribed'/>",
+            PresenceType::Unsubscribed,
+        ),
+        (
+            "<presence id='ul4bs71n' to='juliet@example.com' type='unsubscribe'/>",
+            PresenceType::Unsubscribe,
+        ),
         // §4.3.1 probe
-        ("<presence from='juliet@example.com' id='ign291v5' to='romeo@example.net' type='probe'/>", PresenceType::Probe),
+        (
+            "<presence from='juliet@example.com' id='ign291v5' to='romeo@example.net' type='probe'/>",
+            PresenceType::Probe,
+        ),
         // §4.5.1 unavailable with status
-        ("<presence type='unavailable'><status>gone home</status></presence>", PresenceType::Unavailable),
+        (
+            "<presence type='unavailable'><status>gone home</status></presence>",
+            PresenceType::Unavailable,
+        ),
     ] {
         let Stanza::Presence(p) = round_trip(xml) else {
             panic!("{xml}")
@@ -216,7 +239,10 @@ fn rfc6120_8_3_3_conditions_with_data_and_application_specific() {
         panic!("an error")
     };
     assert_eq!(error.condition, Condition::BadRequest);
-    assert!(error.app.unwrap().is("too-many-subscriptions", "http://jabber.org/protocol/pubsub#errors"));
+    assert!(error.app.unwrap().is(
+        "too-many-subscriptions",
+        "http://jabber.org/protocol/pubsub#errors"
+    ));
 
     // A condition a server invents is kept by name.
     let Stanza::Message(m) = round_trip(
@@ -289,8 +315,20 @@ fn rfc6120_4_9_stream_errors() {
         StreamCondition::SeeOtherHost("[2001:41D0:1:A49b::1]:9222".into())
     );
     assert_eq!(errors[1].condition, StreamCondition::NotWellFormed);
-    assert!(errors[1].texts.get(Some("en")).unwrap().starts_with("Some special"));
-    assert!(errors[1].app.as_ref().unwrap().is("escape-your-data", "http://example.org/ns"));
+    assert!(
+        errors[1]
+            .texts
+            .get(Some("en"))
+            .unwrap()
+            .starts_with("Some special")
+    );
+    assert!(
+        errors[1]
+            .app
+            .as_ref()
+            .unwrap()
+            .is("escape-your-data", "http://example.org/ns")
+    );
 
     for (error, element) in errors.iter().zip(&elements) {
         let mut out = Vec::new();
@@ -313,7 +351,9 @@ fn error_stanza_writes_conditions_in_the_stanzas_namespace() {
         .with_id("a1")
         .with_from("juliet@example.com/balcony".parse().unwrap());
     let reply = m
-        .error_reply(stanzio_stanza::StanzaError::new(Condition::RecipientUnavailable))
+        .error_reply(stanzio_stanza::StanzaError::new(
+            Condition::RecipientUnavailable,
+        ))
         .unwrap();
     let out = common::write(&Stanza::Message(reply), ContentNamespace::Client);
     assert_eq!(

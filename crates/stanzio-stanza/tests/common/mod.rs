@@ -3,7 +3,9 @@
 #![allow(dead_code)] // each test file uses the helpers it needs
 
 use stanzio_stanza::Stanza;
-use stanzio_xml::{ContentNamespace, Element, ElementRef, Limits, StreamEvent, StreamReader, StreamWriter};
+use stanzio_xml::{
+    ContentNamespace, Element, ElementRef, Limits, StreamEvent, StreamReader, StreamWriter,
+};
 
 /// A stream header declaring `ns` as the content namespace.
 pub fn header(ns: ContentNamespace, lang: Option<&str>) -> String {
