@@ -1,5 +1,13 @@
 //! Malformed stanzas are typed errors that say what and where, and carry
 //! what the stream layer needs to answer them.
+// Test code: a failed expectation is a panic (clippy.toml allows these
+// inside #[test] functions; the helpers here are test code too).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

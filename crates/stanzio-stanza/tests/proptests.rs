@@ -1,5 +1,13 @@
 //! Properties: any stanza survives write → read → parse unchanged; no input
 //! makes the parser panic; whatever parses writes back to the same stanza.
+// Test code: a failed expectation is a panic (clippy.toml allows these
+// inside #[test] functions; the helpers here are test code too).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
