@@ -135,20 +135,24 @@ impl Iq {
         })
     }
 
-    /// Reads an `<iq/>` in any content namespace.
+    /// Reads an `<iq/>` in any content namespace; `stream_lang` as for
+    /// [`Message::from_element`](crate::Message::from_element).
     ///
     /// # Errors
     ///
     /// [`StanzaParseError`] saying what is wrong and how to answer.
-    pub fn from_element(element: ElementRef<'_>) -> Result<Self, StanzaParseError> {
+    pub fn from_element(
+        element: ElementRef<'_>,
+        stream_lang: Option<&str>,
+    ) -> Result<Self, StanzaParseError> {
         if element.name() != "iq" || ContentNamespace::from_uri(element.ns()).is_none() {
             return Err(StanzaParseError::not_a_stanza(element));
         }
-        Self::parse(element)
+        Self::parse(element, stream_lang)
             .map_err(|reason| StanzaParseError::invalid(element, StanzaKind::Iq, reason))
     }
 
-    fn parse(element: ElementRef<'_>) -> Result<Self, Malformed> {
+    fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {
         let attrs = Attributes::parse(element)?;
         let missing = |attribute| Malformed::MissingAttribute {
             element: "iq",
@@ -165,7 +169,7 @@ impl Iq {
                 let (errors, others): (Vec<_>, Vec<_>) =
                     element.children().partition(|c| c.is("error", ns));
                 let error = match errors.as_slice() {
-                    [error] => StanzaError::parse(*error)?,
+                    [error] => StanzaError::parse(*error, attrs.lang.or(stream_lang))?,
                     [] => return Err(Malformed::Missing { element: "error" }),
                     _ => return Err(Malformed::Duplicate { element: "error" }),
                 };

@@ -184,7 +184,7 @@ impl Stanza {
         match element.name() {
             "message" => Message::from_element(element, stream_lang).map(Stanza::Message),
             "presence" => Presence::from_element(element, stream_lang).map(Stanza::Presence),
-            "iq" => Iq::from_element(element).map(Stanza::Iq),
+            "iq" => Iq::from_element(element, stream_lang).map(Stanza::Iq),
             _ => Err(StanzaParseError::not_a_stanza(element)),
         }
     }

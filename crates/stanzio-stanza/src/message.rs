@@ -245,7 +245,11 @@ impl Message {
                 // RFC 6120 §8.3.1: only an error stanza carries <error/>;
                 // elsewhere it is someone's payload.
                 "error" if type_ == MessageType::Error => {
-                    if message.error.replace(StanzaError::parse(child)?).is_some() {
+                    if message
+                        .error
+                        .replace(StanzaError::parse(child, inherited)?)
+                        .is_some()
+                    {
                         return Err(Malformed::Duplicate { element: "error" });
                     }
                 }

@@ -284,7 +284,11 @@ impl Presence {
                         })?;
                 }
                 "error" if type_ == PresenceType::Error => {
-                    if presence.error.replace(StanzaError::parse(child)?).is_some() {
+                    if presence
+                        .error
+                        .replace(StanzaError::parse(child, inherited)?)
+                        .is_some()
+                    {
                         return Err(Malformed::Duplicate { element: "error" });
                     }
                 }

@@ -266,8 +266,12 @@ impl StanzaError {
         self
     }
 
-    /// Parses an `<error/>` element.
-    pub(crate) fn parse(element: ElementRef<'_>) -> Result<Self, Malformed> {
+    /// Parses an `<error/>` element of a stanza whose effective language
+    /// is `inherited`.
+    pub(crate) fn parse(
+        element: ElementRef<'_>,
+        inherited: Option<&str>,
+    ) -> Result<Self, Malformed> {
         let type_value = element.attr("type").ok_or(Malformed::MissingAttribute {
             element: "error",
             attribute: "type",
@@ -292,7 +296,7 @@ impl StanzaError {
                     });
                 }
             } else if child.name() == "text" {
-                texts.insert_parsed(child, element.lang(), "error text")?;
+                texts.insert_parsed(child, element.lang().or(inherited), "error text")?;
             } else if condition.replace(Condition::parse(child)).is_some() {
                 // §8.3.2: exactly one defined condition.
                 return Err(Malformed::Duplicate {
