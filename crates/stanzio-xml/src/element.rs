@@ -539,27 +539,35 @@ impl ElementBuilder {
         if let Err(e) = crate::writer::check_chars(value) {
             self.error.get_or_insert(e);
         }
-        let duplicate = self.element.root().attr_ns(ns, name).is_some();
-        if duplicate {
-            let index = self
-                .element
-                .attrs
-                .iter()
-                .position(|a| self.element.str(a.name) == name && self.element.str(a.ns) == ns);
-            if let Some(index) = index {
-                self.element.attrs.remove(index);
-                if let Some(NodeRecord::Element { attrs_len, .. }) = self.element.nodes.first_mut()
-                {
-                    *attrs_len -= 1;
-                }
-            }
+        let value = self.element.push_str(value);
+        // The root's attributes are the first records; children appended
+        // before this call have theirs after them.
+        let root_attrs = self.element.attr_records(0).len();
+        let existing = self.element.attrs.get_mut(..root_attrs).and_then(|attrs| {
+            attrs.iter_mut().find(|a| {
+                self.element.strings.get(a.name.range()) == Some(name)
+                    && self.element.strings.get(a.ns.range()) == Some(ns)
+            })
+        });
+        if let Some(existing) = existing {
+            existing.value = value;
+            return self;
         }
         let record = AttrRecord {
             ns: self.element.push_str(ns),
             name: self.element.push_str(name),
-            value: self.element.push_str(value),
+            value,
         };
-        self.element.push_attr(0, record);
+        self.element.attrs.insert(root_attrs, record);
+        let mut nodes = self.element.nodes.iter_mut();
+        if let Some(NodeRecord::Element { attrs_len, .. }) = nodes.next() {
+            *attrs_len += 1;
+        }
+        for node in nodes {
+            if let NodeRecord::Element { attrs_start, .. } = node {
+                *attrs_start += 1;
+            }
+        }
         self
     }
 
@@ -667,6 +675,38 @@ mod tests {
             .unwrap();
         assert_eq!(a.root().attrs().len(), 1);
         assert_eq!(a.attr("x"), Some("2"));
+    }
+
+    #[test]
+    fn builder_attribute_after_child_stays_on_the_root() {
+        let child = Element::builder("b", "n").attr("x", "1").build().unwrap();
+        let a = Element::builder("a", "n")
+            .child(child.clone())
+            .attr("y", "2")
+            .build()
+            .unwrap();
+        assert_eq!(a.attr("y"), Some("2"));
+        assert_eq!(a.attr("x"), None);
+        assert_eq!(a.root().attrs().len(), 1);
+        assert_eq!(a.root().children().next().unwrap(), child.root());
+    }
+
+    #[test]
+    fn builder_replacing_an_attribute_leaves_children_alone() {
+        let child = Element::builder("b", "n")
+            .attr("z", "1")
+            .attr("w", "2")
+            .build()
+            .unwrap();
+        let a = Element::builder("a", "n")
+            .attr("x", "1")
+            .child(child.clone())
+            .attr("x", "2")
+            .build()
+            .unwrap();
+        assert_eq!(a.attr("x"), Some("2"));
+        assert_eq!(a.root().attrs().len(), 1);
+        assert_eq!(a.root().children().next().unwrap(), child.root());
     }
 
     #[test]
