@@ -259,7 +259,16 @@ impl ServerMechanism {
             mechanism,
             state: State::Initial,
             plus_offered: offer.offers_plus(),
-            bindings: tls.map(|t| t.channel_bindings.clone()).unwrap_or_default(),
+            // Only bindings defined for this TLS version (`TlsInfo::binding`: no tls-unique
+            // on TLS 1.3, RFC 9266 §3), the same set `offer` advertised.
+            bindings: tls
+                .map(|t| {
+                    ChannelBindingType::ALL
+                        .into_iter()
+                        .filter_map(|kind| t.binding(kind).cloned())
+                        .collect()
+                })
+                .unwrap_or_default(),
             downgrade_hash,
             tls_version: tls
                 .filter(|_| config.announce_tls_version)

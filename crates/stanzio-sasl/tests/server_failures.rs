@@ -255,3 +255,28 @@ fn offer_follows_the_connection() {
         Some(vec!["tls-exporter".to_owned()])
     );
 }
+
+#[test]
+fn tls_unique_is_refused_on_tls13_even_if_the_adapter_supplied_it() {
+    // RFC 9266 §3: tls-unique is undefined on TLS 1.3; `TlsInfo::binding` ignores it there
+    // and `offer` does not advertise it, so the server must not accept `p=tls-unique` either.
+    let tls = TlsInfo::new(TlsVersion::Tls13)
+        .with_binding(ChannelBindingType::TlsExporter, [1; 32])
+        .with_binding(ChannelBindingType::TlsUnique, [2; 12]);
+    let mut s = server("SCRAM-SHA-256-PLUS", Some(&tls));
+    let f = failure(s.handle_response(b"p=tls-unique,,n=user,r=abc").unwrap());
+    assert_eq!(
+        f,
+        Failure::new(Condition::NotAuthorized, "unsupported-channel-binding-type")
+    );
+    // The same adapter data on TLS 1.2 is accepted.
+    let tls12 = TlsInfo {
+        version: TlsVersion::Tls12,
+        ..tls
+    };
+    let mut s = server("SCRAM-SHA-256-PLUS", Some(&tls12));
+    assert!(matches!(
+        s.handle_response(b"p=tls-unique,,n=user,r=abc").unwrap(),
+        ServerStep::CredentialsNeeded { .. }
+    ));
+}
