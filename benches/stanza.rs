@@ -132,7 +132,7 @@ fn stanzio_serialize(stanzas: &[Stanza], out: &mut Vec<u8>) {
     out.clear();
     for stanza in stanzas {
         let mut w = writer.element(out);
-        stanza.write_to(&mut w, ContentNamespace::Client);
+        stanza.write_to(&mut w);
         w.finish().expect("stanzas are valid");
     }
 }

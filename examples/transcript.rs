@@ -66,7 +66,7 @@ fn read_session(mut input: &[u8]) -> Result<(), Box<dyn Error>> {
                         // Write it back and read it again: the same value.
                         let mut out = Vec::new();
                         let mut w = writer.element(&mut out);
-                        stanza.write_to(&mut w, ContentNamespace::Client);
+                        stanza.write_to(&mut w);
                         w.finish()?;
                         if reread(&out, stream_lang.as_deref())? == stanza {
                             round_trips += 1;

@@ -26,7 +26,7 @@ fn elements(input: &[u8]) -> Vec<stanzio_xml::Element> {
 fn reparse(stanza: &Stanza) -> Stanza {
     let mut stream = OPEN.to_vec();
     let mut w = StreamWriter::new(ContentNamespace::Client).element(&mut stream);
-    stanza.write_to(&mut w, ContentNamespace::Client);
+    stanza.write_to(&mut w);
     w.finish().expect("a parsed stanza is writable");
     let again = elements(&stream);
     assert_eq!(again.len(), 1, "one stanza written");

@@ -195,8 +195,8 @@ impl Iq {
     }
 
     /// Writes the IQ as a stanza of a stream with content namespace `ns`.
-    pub fn write_to(&self, w: &mut XmlWriter<'_>, ns: ContentNamespace) {
-        let ns = ns.as_str();
+    pub fn write_to(&self, w: &mut XmlWriter<'_>) {
+        let ns = w.content_namespace().as_str();
         w.start("iq", ns);
         Attributes::write(
             w,

@@ -29,7 +29,7 @@
 //! let reply = Message::chat(message.from.clone().unwrap(), "Neither, fair saint.");
 //! let mut out = Vec::new();
 //! let mut writer = StreamWriter::new(ContentNamespace::Client).element(&mut out);
-//! Stanza::from(reply).write_to(&mut writer, ContentNamespace::Client);
+//! Stanza::from(reply).write_to(&mut writer);
 //! writer.finish()?;
 //! assert_eq!(
 //!     out,
@@ -105,7 +105,7 @@ mod text;
 use std::fmt;
 
 use stanzio_jid::Jid;
-use stanzio_xml::{ContentNamespace, ElementRef, XmlWriter};
+use stanzio_xml::{ElementRef, XmlWriter};
 
 pub use error::{InvalidStanza, Malformed, StanzaParseError};
 pub use iq::{Iq, IqPayload};
@@ -189,12 +189,12 @@ impl Stanza {
         }
     }
 
-    /// Writes the stanza into a stream whose content namespace is `ns`.
-    pub fn write_to(&self, w: &mut XmlWriter<'_>, ns: ContentNamespace) {
+    /// Writes the stanza in the writer's content namespace.
+    pub fn write_to(&self, w: &mut XmlWriter<'_>) {
         match self {
-            Stanza::Message(message) => message.write_to(w, ns),
-            Stanza::Presence(presence) => presence.write_to(w, ns),
-            Stanza::Iq(iq) => iq.write_to(w, ns),
+            Stanza::Message(message) => message.write_to(w),
+            Stanza::Presence(presence) => presence.write_to(w),
+            Stanza::Iq(iq) => iq.write_to(w),
         }
     }
 

@@ -267,8 +267,8 @@ impl Message {
 
     /// Writes the message as a stanza of a stream with content namespace
     /// `ns`.
-    pub fn write_to(&self, w: &mut XmlWriter<'_>, ns: ContentNamespace) {
-        let ns = ns.as_str();
+    pub fn write_to(&self, w: &mut XmlWriter<'_>) {
+        let ns = w.content_namespace().as_str();
         w.start("message", ns);
         // `normal` is the default (RFC 6121 §5.2.2); leaving it out keeps
         // the wire form of a message that had no type.

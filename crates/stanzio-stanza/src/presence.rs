@@ -306,8 +306,8 @@ impl Presence {
 
     /// Writes the presence as a stanza of a stream with content namespace
     /// `ns`.
-    pub fn write_to(&self, w: &mut XmlWriter<'_>, ns: ContentNamespace) {
-        let ns = ns.as_str();
+    pub fn write_to(&self, w: &mut XmlWriter<'_>) {
+        let ns = w.content_namespace().as_str();
         w.start("presence", ns);
         Attributes::write(
             w,

@@ -50,7 +50,7 @@ pub fn parse(xml: &str) -> Result<Stanza, stanzio_stanza::StanzaParseError> {
 pub fn write(stanza: &Stanza, ns: ContentNamespace) -> Vec<u8> {
     let mut out = Vec::new();
     let mut w = StreamWriter::new(ns).element(&mut out);
-    stanza.write_to(&mut w, ns);
+    stanza.write_to(&mut w);
     w.finish().expect("a parsed stanza can be written");
     out
 }
