@@ -326,11 +326,16 @@ struct StreamScope {
 
 impl StreamScope {
     fn prefix(&self, prefix: &str) -> Option<&str> {
+        self.prefix_index(prefix)
+            .and_then(|i| self.prefixes.get(i))
+            .map(|(_, ns)| ns.as_str())
+    }
+
+    /// Where the innermost declaration of `prefix` is in `prefixes`.
+    fn prefix_index(&self, prefix: &str) -> Option<usize> {
         self.prefixes
             .iter()
-            .rev()
-            .find(|(p, _)| p.as_str() == prefix)
-            .map(|(_, ns)| ns.as_str())
+            .rposition(|(p, _)| p.as_str() == prefix)
     }
 }
 
@@ -455,6 +460,10 @@ struct Assembler {
     /// The stream's default namespace copied into this element's arena,
     /// once per element.
     stream_default: Option<Span>,
+    /// The stream's prefix declarations copied into this element's arena,
+    /// by index into [`StreamScope::prefixes`]: copied once per element, not
+    /// once per use, so a long URI in the header cannot multiply the arena.
+    stream_prefixes: Vec<(usize, Span)>,
     /// An empty attribute buffer kept for the next element head.
     spare_attrs: Vec<(Option<NcName>, NcName, String)>,
 }
@@ -468,6 +477,7 @@ impl Assembler {
             decls: Vec::new(),
             head: None,
             stream_default: None,
+            stream_prefixes: Vec::new(),
             spare_attrs: Vec::new(),
         }
     }
@@ -529,6 +539,7 @@ impl Assembler {
                     return Ok(None);
                 }
                 self.stream_default = None;
+                self.stream_prefixes.clear();
                 let done = std::mem::take(&mut self.element);
                 // Start the next element with room for one like this one,
                 // sparing the reallocations of growing from empty.
@@ -569,13 +580,23 @@ impl Assembler {
                 Ok(span)
             }
             Some("xml") => Ok(self.element.push_str(NS_XML)),
-            Some(p) => match scope.prefix(p) {
-                Some(ns) => Ok(self.element.push_str(ns)),
-                None => Err(ReadError::xml(
-                    XmlCondition::BadNamespacePrefix,
-                    format!("undeclared prefix {p}"),
-                )),
-            },
+            Some(p) => {
+                let declared = scope
+                    .prefix_index(p)
+                    .and_then(|i| Some((i, scope.prefixes.get(i)?)));
+                let Some((i, (_, ns))) = declared else {
+                    return Err(ReadError::xml(
+                        XmlCondition::BadNamespacePrefix,
+                        format!("undeclared prefix {p}"),
+                    ));
+                };
+                if let Some((_, span)) = self.stream_prefixes.iter().find(|(j, _)| *j == i) {
+                    return Ok(*span);
+                }
+                let span = self.element.push_str(ns);
+                self.stream_prefixes.push((i, span));
+                Ok(span)
+            }
         }
     }
 

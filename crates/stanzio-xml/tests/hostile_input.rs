@@ -379,3 +379,31 @@ fn eof_inside_the_stream_is_reported() {
     while reader.read(&mut bytes).unwrap().is_some() {}
     assert_eq!(reader.eof(), Err(ReadError::UnexpectedEof));
 }
+
+#[test]
+fn a_long_stream_level_namespace_is_copied_once_per_element() {
+    // A prefix bound by the stream header is copied into each element that
+    // uses it. Copied once per use, 41 uses of a 20 000-byte URI would make
+    // a 300-byte stanza take 820 KB before the buffer limit is checked.
+    let uri = format!("urn:{}", "u".repeat(20_000));
+    let open = format!(
+        "<stream:stream xmlns='jabber:client' \
+         xmlns:stream='http://etherx.jabber.org/streams' xmlns:p='{uri}'>"
+    );
+    let attrs: String = (0..40).map(|i| format!(" p:a{i}=''")).collect();
+    let input = format!("{open}<p:x{attrs}><p:y/><p:y/></p:x>");
+    let limits = Limits::default().with_max_buffered_bytes(64 * 1024);
+    let (events, error) = read_with(limits, input.as_bytes());
+    assert_eq!(error, None);
+    let StreamEvent::Element(element) = &events[1] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(element.ns(), uri);
+    assert_eq!(element.root().attr_ns(&uri, "a39"), Some(""));
+    assert!(element.root().children().all(|y| y.ns() == uri));
+    assert!(
+        element.heap_bytes() < 3 * uri.len(),
+        "{}",
+        element.heap_bytes()
+    );
+}
