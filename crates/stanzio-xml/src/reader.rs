@@ -393,6 +393,7 @@ fn stream_header(
             limits.max_namespace_declarations,
         ));
     }
+    check_header_attrs(&root, &scope)?;
     let root_ns = match &root.prefix {
         None => scope.default_ns.clone().unwrap_or_default(),
         Some(p) => scope.prefix(p).map(str::to_owned).ok_or_else(|| {
@@ -427,15 +428,48 @@ fn stream_header(
             (Some("xml"), "lang") => &mut header.lang,
             _ => continue,
         };
-        if slot.is_some() {
-            return Err(ReadError::xml(
-                XmlCondition::NotWellFormed,
-                "duplicate attribute",
-            ));
-        }
+        // Duplicates were refused by `check_header_attrs`.
         *slot = Some(value);
     }
     Ok((scope, header))
+}
+
+/// The namespace `xmlns` attributes are in (Namespaces in XML 1.0 §3).
+const NS_XMLNS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// The checks [`Assembler::open_element`] makes on every other element:
+/// each attribute prefix is declared (Namespaces in XML 1.0 §5, "Prefix
+/// Declared") and no two attributes have the same name, as written (XML 1.0
+/// §3.1, "Unique Att Spec") or once resolved (Namespaces in XML 1.0 §6.3).
+fn check_header_attrs(root: &PendingHead, scope: &StreamScope) -> Result<(), ReadError> {
+    let mut seen: Vec<(&str, &str)> = Vec::with_capacity(root.attrs.len());
+    for (prefix, name, value) in &root.attrs {
+        let key = match attr_kind(prefix, name, value) {
+            AttrKind::DefaultDecl(_) => (NS_XMLNS, "xmlns"),
+            AttrKind::PrefixDecl(p, _) => (NS_XMLNS, p.as_str()),
+            AttrKind::Plain => match prefix.as_ref().map(NcName::as_str) {
+                None => ("", name.as_str()),
+                Some("xml") => (NS_XML, name.as_str()),
+                Some(p) => {
+                    let ns = scope.prefix(p).ok_or_else(|| {
+                        ReadError::xml(
+                            XmlCondition::BadNamespacePrefix,
+                            format!("undeclared prefix {p}"),
+                        )
+                    })?;
+                    (ns, name.as_str())
+                }
+            },
+        };
+        if seen.contains(&key) {
+            return Err(ReadError::xml(
+                XmlCondition::NotWellFormed,
+                format!("duplicate attribute {name}"),
+            ));
+        }
+        seen.push(key);
+    }
+    Ok(())
 }
 
 /// One element open in the [`Assembler`].
@@ -617,7 +651,20 @@ impl Assembler {
                     let span = self.element.push_str(ns);
                     self.decls.push((Some(p.clone()), span));
                 }
-                AttrKind::Plain => attributes += 1,
+                AttrKind::Plain => {
+                    attributes += 1;
+                    continue;
+                }
+            }
+            // XML 1.0 §3.1 (Unique Att Spec) covers declarations too.
+            let mine = self.decls.get(decls_before..).unwrap_or_default();
+            if let Some(((new, _), earlier)) = mine.split_last()
+                && earlier.iter().any(|(p, _)| p == new)
+            {
+                return Err(ReadError::xml(
+                    XmlCondition::NotWellFormed,
+                    format!("duplicate attribute {name}"),
+                ));
             }
         }
         if self.decls.len() - decls_before > self.limits.max_namespace_declarations {

@@ -407,3 +407,38 @@ fn a_long_stream_level_namespace_is_copied_once_per_element() {
         element.heap_bytes()
     );
 }
+
+#[test]
+fn duplicate_namespace_declaration_is_not_well_formed() {
+    // XML 1.0 §3.1 (Unique Att Spec) covers `xmlns` attributes too.
+    for body in [
+        "<message xmlns:p='urn:x' xmlns:p='urn:y'/>",
+        "<message><x xmlns='urn:x' xmlns='urn:y'/></message>",
+    ] {
+        assert_eq!(condition_of(body), XmlCondition::NotWellFormed, "{body}");
+    }
+}
+
+/// The condition reading `header` alone ends with.
+fn header_condition(header: &str) -> Option<XmlCondition> {
+    read_all(header.as_bytes()).1.map(|e| e.condition())
+}
+
+#[test]
+fn stream_header_attributes_are_checked_like_any_element() {
+    const DECLS: &str = "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'";
+    for (attrs, condition) in [
+        ("foo:bar='x'", XmlCondition::BadNamespacePrefix),
+        ("a='1' a='2'", XmlCondition::NotWellFormed),
+        ("xmlns='jabber:server'", XmlCondition::NotWellFormed),
+        (
+            "xmlns:a='urn:x' xmlns:b='urn:x' a:k='1' b:k='2'",
+            XmlCondition::NotWellFormed,
+        ),
+    ] {
+        let header = format!("<stream:stream {DECLS} {attrs}>");
+        assert_eq!(header_condition(&header), Some(condition), "{attrs}");
+    }
+    let fine = format!("<stream:stream {DECLS} xmlns:a='urn:x' a:k='1' k='2' xml:lang='en'>");
+    assert_eq!(header_condition(&fine), None);
+}
