@@ -5,18 +5,32 @@ use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 
 use crate::error::Malformed;
 
-/// `to`, `from`, `id`, `type` and `xml:lang` of a stanza being read.
+/// An attribute of a stanza other than the five of RFC 6120 §8.1: kept,
+/// because a server must route a stanza's extended content unchanged
+/// (§8.4).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExtensionAttribute {
+    /// The namespace URI (empty for an unqualified attribute).
+    pub ns: String,
+    /// The local name.
+    pub name: String,
+    /// The value.
+    pub value: String,
+}
+
+/// `to`, `from`, `id`, `type` and `xml:lang` of a stanza being read, and
+/// any other attributes.
 pub(crate) struct Attributes<'a> {
     pub(crate) from: Option<Jid>,
     pub(crate) to: Option<Jid>,
     pub(crate) id: Option<&'a str>,
     pub(crate) type_: Option<&'a str>,
     pub(crate) lang: Option<&'a str>,
+    pub(crate) extensions: Vec<ExtensionAttribute>,
 }
 
 impl<'a> Attributes<'a> {
-    /// Reads them in one pass over the attributes. Other attributes are
-    /// ignored: RFC 6120 §8.1 defines only these five.
+    /// Reads them in one pass over the attributes.
     pub(crate) fn parse(element: ElementRef<'a>) -> Result<Self, Malformed> {
         let mut from = None;
         let mut to = None;
@@ -26,6 +40,7 @@ impl<'a> Attributes<'a> {
             id: None,
             type_: None,
             lang: None,
+            extensions: Vec::new(),
         };
         for attr in element.attrs() {
             let slot = match (attr.ns, attr.name) {
@@ -34,7 +49,14 @@ impl<'a> Attributes<'a> {
                 ("", "id") => &mut attrs.id,
                 ("", "type") => &mut attrs.type_,
                 (NS_XML, "lang") => &mut attrs.lang,
-                _ => continue,
+                _ => {
+                    attrs.extensions.push(ExtensionAttribute {
+                        ns: attr.ns.to_owned(),
+                        name: attr.name.to_owned(),
+                        value: attr.value.to_owned(),
+                    });
+                    continue;
+                }
             };
             *slot = Some(attr.value);
         }
@@ -51,6 +73,7 @@ impl<'a> Attributes<'a> {
         id: Option<&str>,
         type_: Option<&str>,
         lang: Option<&str>,
+        extensions: &[ExtensionAttribute],
     ) {
         if let Some(from) = from {
             w.attr("from", from.as_str());
@@ -66,6 +89,9 @@ impl<'a> Attributes<'a> {
         }
         if let Some(lang) = lang {
             w.attr_ns(NS_XML, "lang", lang);
+        }
+        for attr in extensions {
+            w.attr_ns(&attr.ns, &attr.name, &attr.value);
         }
     }
 }

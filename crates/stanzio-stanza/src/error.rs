@@ -235,12 +235,13 @@ impl InvalidStanza {
                 Stanza::Iq(Iq {
                     from,
                     to,
-                    id: id?,
-                    lang: None,
-                    payload: IqPayload::Error {
-                        error,
-                        request: None,
-                    },
+                    ..Iq::with_payload(
+                        id?,
+                        IqPayload::Error {
+                            error,
+                            request: None,
+                        },
+                    )
                 })
             }
             StanzaKind::Message => Stanza::Message(Message {

@@ -4,7 +4,7 @@ use stanzio_jid::Jid;
 use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::Attributes;
+use crate::common::{Attributes, ExtensionAttribute};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 
@@ -69,16 +69,19 @@ pub struct Iq {
     pub lang: Option<String>,
     /// The type and what it carries.
     pub payload: IqPayload,
+    /// Attributes beyond the five of RFC 6120 §8.1, kept for §8.4.
+    pub extension_attributes: Vec<ExtensionAttribute>,
 }
 
 impl Iq {
-    fn with_payload(id: impl Into<String>, payload: IqPayload) -> Self {
+    pub(crate) fn with_payload(id: impl Into<String>, payload: IqPayload) -> Self {
         Iq {
             from: None,
             to: None,
             id: id.into(),
             lang: None,
             payload,
+            extension_attributes: Vec::new(),
         }
     }
 
@@ -114,9 +117,7 @@ impl Iq {
         self.is_request().then(|| Iq {
             from: self.to.clone(),
             to: self.from.clone(),
-            id: self.id.clone(),
-            lang: None,
-            payload,
+            ..Iq::with_payload(self.id.clone(), payload)
         })
     }
 
@@ -190,6 +191,7 @@ impl Iq {
             to: attrs.to,
             id: id.to_owned(),
             lang: attrs.lang.map(str::to_owned),
+            extension_attributes: attrs.extensions,
             payload,
         })
     }
@@ -205,6 +207,7 @@ impl Iq {
             Some(&self.id),
             Some(self.payload.type_str()),
             self.lang.as_deref(),
+            &self.extension_attributes,
         );
         match &self.payload {
             IqPayload::Get(payload) | IqPayload::Set(payload) => w.element(payload.root()),

@@ -43,8 +43,9 @@
 //! The common fields are typed: addresses ([`stanzio_jid::Jid`]), `id`,
 //! `type`, `xml:lang`, bodies, subjects, thread, show, status, priority and
 //! errors. Every other child element is a *payload*, kept in document order
-//! exactly as it arrived, so that reading a stanza and writing it again gives
-//! the same XML.
+//! exactly as it arrived, and every other attribute an
+//! [`ExtensionAttribute`], so that reading a stanza and writing it again gives
+//! the same XML (RFC 6120 §8.4: extended content is routed unchanged).
 //!
 //! Payloads are [`stanzio_xml::Element`]s, not `minidom::Element`s. A
 //! stanzio `Element` is one flat arena (three allocations, whatever its
@@ -107,6 +108,7 @@ use std::fmt;
 use stanzio_jid::Jid;
 use stanzio_xml::{ElementRef, XmlWriter};
 
+pub use common::ExtensionAttribute;
 pub use error::{InvalidStanza, Malformed, StanzaParseError};
 pub use iq::{Iq, IqPayload};
 pub use message::{Message, MessageType, Thread};

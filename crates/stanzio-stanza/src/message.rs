@@ -4,7 +4,7 @@ use stanzio_jid::Jid;
 use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, find_payload};
+use crate::common::{Attributes, ExtensionAttribute, find_payload};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -105,6 +105,8 @@ pub struct Message {
     /// Every child element no field above claims, in document order,
     /// unchanged. [`Element::to_minidom`] hands one to `xmpp-parsers`.
     pub payloads: Vec<Element>,
+    /// Attributes beyond the five of RFC 6120 §8.1, kept for §8.4.
+    pub extension_attributes: Vec<ExtensionAttribute>,
 }
 
 impl Message {
@@ -216,6 +218,7 @@ impl Message {
             to: attrs.to,
             id: attrs.id.map(str::to_owned),
             lang: attrs.lang.map(str::to_owned),
+            extension_attributes: attrs.extensions,
             type_,
             ..Message::default()
         };
@@ -280,6 +283,7 @@ impl Message {
             self.id.as_deref(),
             type_,
             self.lang.as_deref(),
+            &self.extension_attributes,
         );
         self.subjects.write_to(w, "subject", ns);
         self.bodies.write_to(w, "body", ns);

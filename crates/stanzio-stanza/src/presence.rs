@@ -4,7 +4,7 @@ use stanzio_jid::Jid;
 use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, find_payload};
+use crate::common::{Attributes, ExtensionAttribute, find_payload};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -134,6 +134,8 @@ pub struct Presence {
     pub error: Option<StanzaError>,
     /// Every child element no field above claims, in document order.
     pub payloads: Vec<Element>,
+    /// Attributes beyond the five of RFC 6120 §8.1, kept for §8.4.
+    pub extension_attributes: Vec<ExtensionAttribute>,
 }
 
 impl Presence {
@@ -244,6 +246,7 @@ impl Presence {
             to: attrs.to,
             id: attrs.id.map(str::to_owned),
             lang: attrs.lang.map(str::to_owned),
+            extension_attributes: attrs.extensions,
             type_,
             ..Presence::default()
         };
@@ -316,6 +319,7 @@ impl Presence {
             self.id.as_deref(),
             self.type_.as_attr(),
             self.lang.as_deref(),
+            &self.extension_attributes,
         );
         if let Some(show) = self.show {
             w.start("show", ns);

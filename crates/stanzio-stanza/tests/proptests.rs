@@ -14,8 +14,8 @@ mod common;
 use proptest::prelude::*;
 use stanzio_jid::Jid;
 use stanzio_stanza::{
-    Condition, ErrorType, Iq, IqPayload, LangMap, Message, MessageType, Presence, PresenceType,
-    Show, Stanza, StanzaError, Thread,
+    Condition, ErrorType, ExtensionAttribute, Iq, IqPayload, LangMap, Message, MessageType,
+    Presence, PresenceType, Show, Stanza, StanzaError, Thread,
 };
 use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader};
 
@@ -140,6 +140,24 @@ fn stanza_error() -> BoxedStrategy<StanzaError> {
         .boxed()
 }
 
+/// Attributes beyond RFC 6120 §8.1's five, unique by (namespace, name).
+fn extension_attributes() -> BoxedStrategy<Vec<ExtensionAttribute>> {
+    proptest::collection::btree_map(
+        (
+            prop_oneof![Just(String::new()), Just("urn:example:ext".to_owned())],
+            "x-[a-z]{1,6}",
+        ),
+        "[ -~]{0,12}",
+        0..3,
+    )
+    .prop_map(|map| {
+        map.into_iter()
+            .map(|((ns, name), value)| ExtensionAttribute { ns, name, value })
+            .collect()
+    })
+    .boxed()
+}
+
 fn message() -> BoxedStrategy<Message> {
     (
         (proptest::option::of(jid()), proptest::option::of(jid())),
@@ -154,11 +172,18 @@ fn message() -> BoxedStrategy<Message> {
         ],
         (lang_map(), lang_map()),
         proptest::option::of(("[a-z0-9]{1,12}", proptest::option::of("[a-z0-9]{1,12}"))),
-        stanza_error(),
-        payloads(),
+        (stanza_error(), payloads(), extension_attributes()),
     )
         .prop_map(
-            |((from, to), id, lang, type_, (bodies, subjects), thread, error, payloads)| Message {
+            |(
+                (from, to),
+                id,
+                lang,
+                type_,
+                (bodies, subjects),
+                thread,
+                (error, payloads, extension_attributes),
+            )| Message {
                 from,
                 to,
                 id,
@@ -169,6 +194,7 @@ fn message() -> BoxedStrategy<Message> {
                 thread: thread.map(|(id, parent)| Thread { id, parent }),
                 error: (type_ == MessageType::Error).then_some(error),
                 payloads,
+                extension_attributes,
             },
         )
         .boxed()
@@ -197,11 +223,19 @@ fn presence() -> BoxedStrategy<Presence> {
         ]),
         lang_map(),
         any::<i8>(),
-        stanza_error(),
-        payloads(),
+        (stanza_error(), payloads(), extension_attributes()),
     )
         .prop_map(
-            |((from, to), id, lang, type_, show, statuses, priority, error, payloads)| Presence {
+            |(
+                (from, to),
+                id,
+                lang,
+                type_,
+                show,
+                statuses,
+                priority,
+                (error, payloads, extension_attributes),
+            )| Presence {
                 from,
                 to,
                 id,
@@ -212,6 +246,7 @@ fn presence() -> BoxedStrategy<Presence> {
                 priority,
                 error: (type_ == PresenceType::Error).then_some(error),
                 payloads,
+                extension_attributes,
             },
         )
         .boxed()
@@ -230,13 +265,15 @@ fn iq() -> BoxedStrategy<Iq> {
         "[a-zA-Z0-9-]{1,10}",
         stanza_lang(),
         payload_kind,
+        extension_attributes(),
     )
-        .prop_map(|((from, to), id, lang, payload)| Iq {
+        .prop_map(|((from, to), id, lang, payload, extension_attributes)| Iq {
             from,
             to,
             id,
             lang,
             payload,
+            extension_attributes,
         })
         .boxed()
 }

@@ -1,0 +1,58 @@
+//! RFC 6120 §8.4: a stanza's extended content, attributes as well as child
+//! elements, survives reading and writing unchanged, so a server built on
+//! these types routes it as it came.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::{assert_round_trip, element};
+use stanzio_stanza::{ExtensionAttribute, Stanza};
+use stanzio_xml::ContentNamespace;
+
+#[test]
+fn extension_attributes_are_kept_on_every_stanza_kind() {
+    for xml in [
+        "<message xmlns:e='urn:example:ext' e:hint='high' to='juliet@example.com' type='chat'>\
+         <body>hi</body><custom xmlns='urn:example:payload' a='1'/></message>",
+        "<presence xmlns:e='urn:example:ext' e:hint='high'><show>away</show></presence>",
+        "<iq xmlns:e='urn:example:ext' e:hint='high' type='get' id='q1'>\
+         <query xmlns='jabber:iq:version'/></iq>",
+    ] {
+        let parsed = element(ContentNamespace::Client, xml);
+        let stanza = assert_round_trip(&parsed, ContentNamespace::Client, None);
+        let kept = match &stanza {
+            Stanza::Message(m) => &m.extension_attributes,
+            Stanza::Presence(p) => &p.extension_attributes,
+            Stanza::Iq(iq) => &iq.extension_attributes,
+        };
+        assert_eq!(
+            kept,
+            &[ExtensionAttribute {
+                ns: "urn:example:ext".into(),
+                name: "hint".into(),
+                value: "high".into(),
+            }],
+            "{xml}"
+        );
+    }
+}
+
+#[test]
+fn error_replies_do_not_copy_extension_attributes() {
+    let parsed = element(
+        ContentNamespace::Client,
+        "<message xmlns:e='urn:example:ext' e:hint='x' from='romeo@example.net/o' id='m1'/>",
+    );
+    let stanza = Stanza::from_element(parsed.root(), None).unwrap();
+    let error = stanzio_stanza::StanzaError::new(stanzio_stanza::Condition::ServiceUnavailable);
+    let Some(Stanza::Message(reply)) = stanza.error_reply(error) else {
+        panic!()
+    };
+    assert!(reply.extension_attributes.is_empty());
+    assert_eq!(reply.id.as_deref(), Some("m1"));
+}
