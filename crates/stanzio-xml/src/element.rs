@@ -62,6 +62,9 @@ pub(crate) struct AttrRecord {
 /// The namespace of `xml:` attributes such as `xml:lang` (XML Namespaces §3).
 pub const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// The namespace `xmlns` attributes are in (Namespaces in XML 1.0 §3).
+pub(crate) const NS_XMLNS: &str = "http://www.w3.org/2000/xmlns/";
+
 /// One XML element with everything below it, owned, in a compact arena.
 ///
 /// Read it through [`Element::root`] (an [`ElementRef`]) or the shortcuts on

@@ -167,6 +167,12 @@ pub enum BuildError {
     /// A character XML 1.0 cannot carry (§2.2 `Char`), such as U+0000.
     #[error("character U+{0:04X} cannot appear in XML")]
     InvalidChar(u32),
+    /// A name or namespace Namespaces in XML 1.0 §3 reserves: an attribute
+    /// `xmlns` or one in the `xmlns` namespace (it would be read as a
+    /// namespace declaration), or an element in the `xml` or `xmlns`
+    /// namespace (neither may be declared as the default).
+    #[error("{0:?} is reserved by Namespaces in XML")]
+    Reserved(String),
     /// An attribute was added after the element's content had begun.
     #[error("attribute {0:?} added after the element's content")]
     AttributeAfterContent(String),

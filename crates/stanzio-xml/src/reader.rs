@@ -16,7 +16,7 @@
 use rxml::error::EndOrError;
 use rxml::{NcName, Parse, RawEvent, RawParser};
 
-use crate::element::{AttrRecord, Element, NS_XML, Span};
+use crate::element::{AttrRecord, Element, NS_XML, NS_XMLNS, Span};
 use crate::error::{Limit, ReadError, XmlCondition};
 use crate::{ContentNamespace, Limits, NS_FRAMING, NS_STREAM, StreamHeader};
 
@@ -433,9 +433,6 @@ fn stream_header(
     }
     Ok((scope, header))
 }
-
-/// The namespace `xmlns` attributes are in (Namespaces in XML 1.0 §3).
-const NS_XMLNS: &str = "http://www.w3.org/2000/xmlns/";
 
 /// The checks [`Assembler::open_element`] makes on every other element:
 /// each attribute prefix is declared (Namespaces in XML 1.0 §5, "Prefix

@@ -8,7 +8,7 @@
 //! framing every message is a standalone document, so both are declared on
 //! each top-level element (§3.3.3).
 
-use crate::element::{ElementRef, NS_XML, Node};
+use crate::element::{ElementRef, NS_XML, NS_XMLNS, Node};
 use crate::error::BuildError;
 use crate::{ContentNamespace, NS_FRAMING, NS_STREAM, StreamHeader};
 
@@ -213,6 +213,13 @@ impl<'o> XmlWriter<'o> {
         if <&rxml::NcNameStr>::try_from(name).is_err() {
             self.fail(BuildError::InvalidName(name.to_owned()));
         }
+        if let Err(e) = check_chars(ns) {
+            self.fail(e);
+        }
+        // Neither may be declared as the default (Namespaces in XML 1.0 §3).
+        if ns == NS_XML || ns == NS_XMLNS {
+            self.fail(BuildError::Reserved(ns.to_owned()));
+        }
         self.head_open = true;
     }
 
@@ -242,6 +249,13 @@ impl<'o> XmlWriter<'o> {
         }
         if <&rxml::NcNameStr>::try_from(name).is_err() {
             self.fail(BuildError::InvalidName(name.to_owned()));
+        }
+        if let Err(e) = check_chars(ns) {
+            self.fail(e);
+        }
+        // Either would be read back as a namespace declaration.
+        if ns == NS_XMLNS || (ns.is_empty() && name == "xmlns") {
+            self.fail(BuildError::Reserved(format!("{{{ns}}}{name}")));
         }
         self.out.push(b' ');
         if ns == NS_XML {
@@ -566,6 +580,56 @@ mod tests {
         w.end();
         assert!(matches!(w.finish(), Err(BuildError::InvalidName(_))));
         assert_eq!(out, b"keep");
+    }
+
+    /// What `finish` says after `f`, with the output left as it was.
+    fn refused(f: impl FnOnce(&mut XmlWriter<'_>)) -> BuildError {
+        let mut out = b"keep".to_vec();
+        let mut w = StreamWriter::new(ContentNamespace::Client).element(&mut out);
+        f(&mut w);
+        let error = w.finish().unwrap_err();
+        assert_eq!(out, b"keep");
+        error
+    }
+
+    #[test]
+    fn namespaces_xml_cannot_carry_are_refused() {
+        let error = refused(|w| {
+            w.start("a", "urn:\u{1}");
+            w.end();
+        });
+        assert_eq!(error, BuildError::InvalidChar(1));
+        let error = refused(|w| {
+            w.start("a", "jabber:client");
+            w.attr_ns("urn:\u{FFFE}", "k", "v");
+            w.end();
+        });
+        assert_eq!(error, BuildError::InvalidChar(0xFFFE));
+    }
+
+    #[test]
+    fn reserved_names_and_namespaces_are_refused() {
+        // Written as is, `xmlns='…'` would change the element's namespace
+        // instead of being read back as an attribute.
+        let error = refused(|w| {
+            w.start("a", "jabber:client");
+            w.attr("xmlns", "urn:evil");
+            w.end();
+        });
+        assert!(matches!(error, BuildError::Reserved(_)), "{error:?}");
+        let error = refused(|w| {
+            w.start("a", "jabber:client");
+            w.attr_ns("http://www.w3.org/2000/xmlns/", "p", "urn:evil");
+            w.end();
+        });
+        assert!(matches!(error, BuildError::Reserved(_)), "{error:?}");
+        for ns in [NS_XML, "http://www.w3.org/2000/xmlns/"] {
+            let error = refused(|w| {
+                w.start("a", ns);
+                w.end();
+            });
+            assert!(matches!(error, BuildError::Reserved(_)), "{error:?}");
+        }
     }
 
     #[test]
