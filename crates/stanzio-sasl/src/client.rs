@@ -30,7 +30,6 @@ pub struct ClientMechanism {
     state: State,
 }
 
-#[derive(Debug)]
 enum State {
     /// PLAIN, EXTERNAL, ANONYMOUS before `initial_response`.
     SingleInitial(Vec<u8>),
@@ -49,8 +48,32 @@ enum State {
     Failed,
 }
 
+// Written by hand: the PLAIN message and `ScramClient::password` hold the password, and
+// machines end up in logs (as `Credentials` keeps its password out of `Debug`).
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SingleInitial(message) => f
+                .debug_struct("SingleInitial")
+                .field("len", &message.len())
+                .finish_non_exhaustive(),
+            Self::SingleSent => f.write_str("SingleSent"),
+            Self::Scram(client) => f.debug_tuple("Scram").field(client).finish(),
+            Self::ScramSentFinal { server_signature } => f
+                .debug_struct("ScramSentFinal")
+                .field("server_signature", server_signature)
+                .finish(),
+            Self::ScramVerified { server_signature } => f
+                .debug_struct("ScramVerified")
+                .field("server_signature", server_signature)
+                .finish(),
+            Self::Done => f.write_str("Done"),
+            Self::Failed => f.write_str("Failed"),
+        }
+    }
+}
+
 /// SCRAM state before the client-final-message.
-#[derive(Debug)]
 struct ScramClient {
     hash: HashAlgorithm,
     gs2_header: String,
@@ -60,6 +83,19 @@ struct ScramClient {
     binding_data: Vec<u8>,
     sent_first: bool,
     selection: Selection,
+}
+
+impl std::fmt::Debug for ScramClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not `password`, nor `binding_data` (see `ChannelBinding`'s `Debug`).
+        f.debug_struct("ScramClient")
+            .field("hash", &self.hash)
+            .field("gs2_header", &self.gs2_header)
+            .field("client_first_bare", &self.client_first_bare)
+            .field("sent_first", &self.sent_first)
+            .field("selection", &self.selection)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientMechanism {

@@ -158,7 +158,6 @@ pub enum ServerStep {
 ///
 /// Each returns the next [`ServerStep`]. After `Success` or `Failure` the machine is done:
 /// further calls are [`ServerError::OutOfOrder`].
-#[derive(Debug)]
 pub struct ServerMechanism {
     mechanism: Mechanism,
     state: State,
@@ -174,7 +173,6 @@ pub struct ServerMechanism {
     fake_iterations: u32,
 }
 
-#[derive(Debug)]
 enum State {
     Initial,
     PlainCredentials {
@@ -185,6 +183,43 @@ enum State {
     ScramCredentials(Box<ScramFirst>),
     ClientFinal(Box<ScramPending>),
     Finished,
+}
+
+// Written by hand, like `ServerConfig`'s: neither the server secret nor a PLAIN password
+// belongs in logs.
+impl std::fmt::Debug for ServerMechanism {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerMechanism")
+            .field("mechanism", &self.mechanism)
+            .field("state", &self.state)
+            .field("plus_offered", &self.plus_offered)
+            .field("bindings", &self.bindings)
+            .field("downgrade_hash", &self.downgrade_hash)
+            .field("tls_version", &self.tls_version)
+            .field("server_nonce", &self.server_nonce)
+            .field("fake_iterations", &self.fake_iterations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Initial => f.write_str("Initial"),
+            Self::PlainCredentials {
+                authcid, authzid, ..
+            } => f
+                .debug_struct("PlainCredentials")
+                .field("authcid", authcid)
+                .field("authzid", authzid)
+                .finish_non_exhaustive(),
+            Self::ScramCredentials(first) => {
+                f.debug_tuple("ScramCredentials").field(first).finish()
+            }
+            Self::ClientFinal(pending) => f.debug_tuple("ClientFinal").field(pending).finish(),
+            Self::Finished => f.write_str("Finished"),
+        }
+    }
 }
 
 /// What the server keeps from the client-first-message.

@@ -1,0 +1,69 @@
+//! `Debug` output of the step machines never shows a password, the PLAIN message, the
+//! server secret or channel-binding data, as `Credentials`, `ServerConfig`,
+//! `StoredCredentials` and `ChannelBinding` already promise for themselves: machines end
+//! up in logs and panic messages.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::TestRng;
+use stanzio_sasl::*;
+
+const PASSWORD: &str = "hunter2-password";
+const SECRET: &[u8] = b"server-secret-xyz";
+const BINDING: [u8; 4] = [0xAB, 0xCD, 0xEF, 0x42];
+
+/// The value as text, and as `Debug` prints it inside a `Vec<u8>`.
+fn forms(bytes: &[u8]) -> [String; 2] {
+    let list = format!("{bytes:?}");
+    [
+        String::from_utf8_lossy(bytes).into_owned(),
+        list.trim_matches(['[', ']']).to_owned(),
+    ]
+}
+
+fn assert_hidden(debug: &str, secret: &[u8]) {
+    for form in forms(secret) {
+        assert!(!debug.contains(&form), "{form:?} shown in {debug}");
+    }
+}
+
+fn tls() -> TlsInfo {
+    TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, BINDING)
+}
+
+#[test]
+fn client_machines_hide_the_password_and_binding_data() {
+    let creds = Credentials::password("user", PASSWORD);
+    let mut policy = ClientPolicy::default();
+    policy.allow_plain = true;
+    for offer in [["SCRAM-SHA-256-PLUS"], ["PLAIN"]] {
+        let selection = select(&ServerOffer::new(offer), Some(&tls()), &creds, &policy).unwrap();
+        let client = ClientMechanism::new(&selection, &creds, &mut TestRng(1)).unwrap();
+        let debug = format!("{client:?}");
+        assert_hidden(&debug, PASSWORD.as_bytes());
+        assert_hidden(&debug, &BINDING);
+    }
+}
+
+#[test]
+fn server_machines_hide_the_secret_and_the_plain_password() {
+    let config = ServerConfig::new(SECRET);
+    let server =
+        ServerMechanism::new(&config, Some(&tls()), "SCRAM-SHA-256", &mut TestRng(1)).unwrap();
+    let debug = format!("{server:?}");
+    assert_hidden(&debug, SECRET);
+    assert_hidden(&debug, &BINDING);
+
+    let mut plain = ServerMechanism::new(&config, Some(&tls()), "PLAIN", &mut TestRng(1)).unwrap();
+    let step = plain
+        .handle_response(format!("\0user\0{PASSWORD}").as_bytes())
+        .unwrap();
+    assert!(matches!(step, ServerStep::CredentialsNeeded { .. }));
+    assert_hidden(&format!("{plain:?}"), PASSWORD.as_bytes());
+}
