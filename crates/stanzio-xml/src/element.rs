@@ -364,7 +364,8 @@ impl<'a> ElementRef<'a> {
             .map(|a| a.value)
     }
 
-    /// `xml:lang` on this element (not inherited; see [`crate::reader`]).
+    /// `xml:lang` as written on this element. Inheritance from parents and
+    /// the stream header is the stanza layer's business (RFC 6120 §4.7.4).
     pub fn lang(&self) -> Option<&'a str> {
         self.attr_ns(NS_XML, "lang")
     }
