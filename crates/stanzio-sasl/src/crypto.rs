@@ -152,13 +152,17 @@ impl StoredCredentials {
     /// prepared with SASLprep as a stored string (RFC 5802 §2.2; see the crate docs).
     ///
     /// # Errors
-    /// [`PrepError`] when the password is empty or SASLprep rejects it.
+    /// [`PrepError`] when the password is empty or SASLprep rejects it, or
+    /// `iterations` is 0.
     pub fn derive(
         hash: HashAlgorithm,
         password: &str,
         salt: &[u8],
         iterations: u32,
     ) -> Result<Self, PrepError> {
+        if iterations == 0 {
+            return Err(PrepError::ZeroIterations);
+        }
         let password = prep::password(password)?;
         Ok(Self::from_prepared(hash, &password, salt, iterations))
     }
@@ -166,7 +170,7 @@ impl StoredCredentials {
     /// Like [`derive`](Self::derive) with a fresh [`SALT_LEN`]-byte salt from `rng`.
     ///
     /// # Errors
-    /// [`PrepError`] when the password is empty or SASLprep rejects it.
+    /// As for [`derive`](Self::derive).
     pub fn generate(
         hash: HashAlgorithm,
         password: &str,

@@ -34,6 +34,10 @@ pub enum PrepError {
         /// `authzid`.
         field: &'static str,
     },
+    /// An iteration count of 0, which SCRAM's `i` cannot carry (RFC 5802 §7:
+    /// `posit-number`).
+    #[error("the iteration count must be at least 1")]
+    ZeroIterations,
 }
 
 /// Why [`select`](crate::select) or a fallback found nothing acceptable.

@@ -219,7 +219,10 @@ impl TlsInfo {
         if kind == ChannelBindingType::TlsUnique && self.version >= TlsVersion::Tls13 {
             return None;
         }
-        self.channel_bindings.iter().find(|b| b.kind == kind)
+        // Empty data would make a -PLUS exchange that binds nothing.
+        self.channel_bindings
+            .iter()
+            .find(|b| b.kind == kind && !b.data.is_empty())
     }
 
     /// Whether any usable binding exists: whether this side "supports channel binding" in

@@ -305,8 +305,9 @@ impl ServerMechanism {
                 })
                 .unwrap_or_default(),
             downgrade_hash,
+            // XEP-0515 §5: `t` only rides on XEP-0474's `h`.
             tls_version: tls
-                .filter(|_| config.announce_tls_version)
+                .filter(|_| config.announce_tls_version && config.downgrade_protection)
                 .map(|t| t.version.hex()),
             server_nonce,
             secret: config.secret.clone(),

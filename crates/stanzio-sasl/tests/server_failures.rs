@@ -280,3 +280,37 @@ fn tls_unique_is_refused_on_tls13_even_if_the_adapter_supplied_it() {
         ServerStep::CredentialsNeeded { .. }
     ));
 }
+
+#[test]
+fn zero_iterations_cannot_make_a_record() {
+    // RFC 5802 §7: `i` is a posit-number; a record with 0 would put `i=0`
+    // in server-first, which every client must refuse.
+    assert_eq!(
+        StoredCredentials::derive(HashAlgorithm::Sha256, "pencil", b"salt", 0).unwrap_err(),
+        PrepError::ZeroIterations
+    );
+}
+
+#[test]
+fn tls_version_is_announced_only_with_downgrade_protection() {
+    // XEP-0515 §5 builds on XEP-0474: no `h`, no `t`.
+    let accounts = accounts();
+    let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
+    setup.config.downgrade_protection = false;
+    let exchange = setup.run();
+    assert!(exchange.succeeded());
+    let server_first = &exchange.transcript[1].1;
+    let server_first = String::from_utf8_lossy(server_first);
+    assert!(!server_first.contains(",t="), "{server_first}");
+    assert!(!server_first.contains(",h="), "{server_first}");
+}
+
+#[test]
+fn empty_binding_data_is_no_binding() {
+    // An adapter that hands over empty data must not produce a -PLUS
+    // exchange that binds nothing.
+    let tls = TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, []);
+    assert!(tls.binding(ChannelBindingType::TlsExporter).is_none());
+    let offer = ServerConfig::new(*b"k").offer(Some(&tls));
+    assert!(!offer.offers_plus(), "{offer:?}");
+}
