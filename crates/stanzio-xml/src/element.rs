@@ -124,6 +124,16 @@ impl Element {
             + self.attrs.capacity() * std::mem::size_of::<AttrRecord>()
     }
 
+    /// Bytes this element's content takes (length, not capacity). The
+    /// reader's [`max_buffered_bytes`](crate::Limits::max_buffered_bytes)
+    /// counts this, so whether an element fits does not depend on how its
+    /// buffers happened to grow; the memory held is at most about twice it.
+    pub fn used_bytes(&self) -> usize {
+        self.strings.len()
+            + self.nodes.len() * std::mem::size_of::<NodeRecord>()
+            + self.attrs.len() * std::mem::size_of::<AttrRecord>()
+    }
+
     /// Releases spare capacity, so a long-lived element holds only what it
     /// needs.
     pub fn shrink_to_fit(&mut self) {

@@ -125,9 +125,10 @@ pub struct Limits {
     pub max_attributes: usize,
     /// Namespace declarations per element.
     pub max_namespace_declarations: usize,
-    /// Heap bytes the reader may hold for the element it is assembling
-    /// (names, text, structure). Parsed structure costs more than the raw
-    /// bytes it came from, so this bounds that overhead too.
+    /// Bytes the element being assembled may take once parsed (names, text,
+    /// structure: [`Element::used_bytes`]). Parsed structure costs more than
+    /// the raw bytes it came from, so this bounds that overhead too; the
+    /// heap held is at most about twice this, as vectors grow by doubling.
     pub max_buffered_bytes: usize,
 }
 

@@ -365,12 +365,29 @@ enum AttrKind<'a> {
     Plain,
 }
 
-fn attr_kind<'a>(prefix: &'a Option<NcName>, name: &'a NcName, value: &'a str) -> AttrKind<'a> {
-    match prefix {
+/// Classifies a raw attribute. rxml's raw parser checks the reserved
+/// prefixes; the reserved namespace names are checked here (Namespaces in
+/// XML 1.0 §3): nothing may be bound to the `xmlns` namespace, and the
+/// default namespace may not be the `xml` one.
+fn attr_kind<'a>(
+    prefix: &'a Option<NcName>,
+    name: &'a NcName,
+    value: &'a str,
+) -> Result<AttrKind<'a>, ReadError> {
+    let kind = match prefix {
         None if name.as_str() == "xmlns" => AttrKind::DefaultDecl(value),
         Some(p) if p.as_str() == "xmlns" => AttrKind::PrefixDecl(name, value),
-        _ => AttrKind::Plain,
+        _ => return Ok(AttrKind::Plain),
+    };
+    let reserved =
+        value == NS_XMLNS || (value == NS_XML && matches!(kind, AttrKind::DefaultDecl(_)));
+    if reserved {
+        return Err(ReadError::xml(
+            XmlCondition::BadNamespacePrefix,
+            format!("{value} cannot be declared"),
+        ));
     }
+    Ok(kind)
 }
 
 fn stream_header(
@@ -380,7 +397,7 @@ fn stream_header(
     let mut scope = StreamScope::default();
     let mut declarations = 0;
     for (prefix, name, value) in &root.attrs {
-        match attr_kind(prefix, name, value) {
+        match attr_kind(prefix, name, value)? {
             AttrKind::DefaultDecl(ns) => scope.default_ns = Some(ns.to_owned()),
             AttrKind::PrefixDecl(p, ns) => scope.prefixes.push((p.clone(), ns.to_owned())),
             AttrKind::Plain => continue,
@@ -441,7 +458,7 @@ fn stream_header(
 fn check_header_attrs(root: &PendingHead, scope: &StreamScope) -> Result<(), ReadError> {
     let mut seen: Vec<(&str, &str)> = Vec::with_capacity(root.attrs.len());
     for (prefix, name, value) in &root.attrs {
-        let key = match attr_kind(prefix, name, value) {
+        let key = match attr_kind(prefix, name, value)? {
             AttrKind::DefaultDecl(_) => (NS_XMLNS, "xmlns"),
             AttrKind::PrefixDecl(p, _) => (NS_XMLNS, p.as_str()),
             AttrKind::Plain => match prefix.as_ref().map(NcName::as_str) {
@@ -581,7 +598,7 @@ impl Assembler {
     }
 
     fn check_buffered(&self) -> Result<(), ReadError> {
-        if self.element.heap_bytes() > self.limits.max_buffered_bytes {
+        if self.element.used_bytes() > self.limits.max_buffered_bytes {
             return Err(limit(Limit::BufferedBytes, self.limits.max_buffered_bytes));
         }
         Ok(())
@@ -639,7 +656,7 @@ impl Assembler {
         let decls_before = self.decls.len();
         let mut attributes = 0;
         for (prefix, name, value) in &head.attrs {
-            match attr_kind(prefix, name, value) {
+            match attr_kind(prefix, name, value)? {
                 AttrKind::DefaultDecl(ns) => {
                     let span = self.element.push_str(ns);
                     self.decls.push((None, span));
@@ -677,7 +694,7 @@ impl Assembler {
         let name = self.element.push_str(&head.name);
         let index = self.element.open_element(name, ns);
         for (prefix, name, value) in head.attrs.drain(..) {
-            if !matches!(attr_kind(&prefix, &name, &value), AttrKind::Plain) {
+            if !matches!(attr_kind(&prefix, &name, &value)?, AttrKind::Plain) {
                 continue;
             }
             // Unprefixed attributes are in no namespace (Namespaces in XML

@@ -398,7 +398,22 @@ impl StreamWriter {
 
     /// Writes the stream header: `<?xml?>` and `<stream:stream …>` for TCP,
     /// `<open …/>` for WebSocket.
-    pub fn header(&self, out: &mut Vec<u8>, header: &StreamHeader) {
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::InvalidChar`] if a value holds a character XML cannot
+    /// carry; nothing is written then.
+    pub fn header(&self, out: &mut Vec<u8>, header: &StreamHeader) -> Result<(), BuildError> {
+        let values = [
+            ("from", &header.from),
+            ("to", &header.to),
+            ("id", &header.id),
+            ("version", &header.version),
+            ("xml:lang", &header.lang),
+        ];
+        for value in values.iter().filter_map(|(_, value)| value.as_deref()) {
+            check_chars(value)?;
+        }
         if self.framing {
             out.extend_from_slice(b"<open xmlns='");
             out.extend_from_slice(NS_FRAMING.as_bytes());
@@ -410,21 +425,13 @@ impl StreamWriter {
             out.extend_from_slice(NS_STREAM.as_bytes());
             out.push(b'\'');
         }
-        let attrs = [
-            ("from", &header.from),
-            ("to", &header.to),
-            ("id", &header.id),
-            ("version", &header.version),
-        ];
-        for (name, value) in attrs {
+        for (name, value) in values {
             if let Some(value) = value {
                 push_attr(out, name, value);
             }
         }
-        if let Some(lang) = &header.lang {
-            push_attr(out, "xml:lang", lang);
-        }
         out.extend_from_slice(if self.framing { b"/>" } else { b">" });
+        Ok(())
     }
 
     /// Writes the end of the stream: `</stream:stream>` or `<close/>`.
@@ -643,7 +650,9 @@ mod tests {
             ns: ContentNamespace::Client,
         };
         let mut out = Vec::new();
-        StreamWriter::new(ContentNamespace::Client).header(&mut out, &header);
+        StreamWriter::new(ContentNamespace::Client)
+            .header(&mut out, &header)
+            .unwrap();
         StreamWriter::new(ContentNamespace::Client).close(&mut out);
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -653,12 +662,28 @@ mod tests {
         );
         let mut out = Vec::new();
         let ws = StreamWriter::websocket(ContentNamespace::Client);
-        ws.header(&mut out, &header);
+        ws.header(&mut out, &header).unwrap();
         ws.close(&mut out);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0' \
              xml:lang='en'/><close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>"
         );
+    }
+
+    #[test]
+    fn header_with_a_control_character_writes_nothing() {
+        let header = StreamHeader {
+            to: Some("example.com\u{0}".into()),
+            from: None,
+            id: None,
+            version: None,
+            lang: None,
+            ns: ContentNamespace::Client,
+        };
+        let mut out = b"keep".to_vec();
+        let result = StreamWriter::new(ContentNamespace::Client).header(&mut out, &header);
+        assert_eq!(result, Err(BuildError::InvalidChar(0)));
+        assert_eq!(out, b"keep");
     }
 }

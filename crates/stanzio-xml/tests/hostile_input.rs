@@ -442,3 +442,51 @@ fn stream_header_attributes_are_checked_like_any_element() {
     let fine = format!("<stream:stream {DECLS} xmlns:a='urn:x' a:k='1' k='2' xml:lang='en'>");
     assert_eq!(header_condition(&fine), None);
 }
+
+#[test]
+fn binding_the_reserved_namespaces_is_bad_namespace_prefix() {
+    // Namespaces in XML 1.0 §3: no prefix may be bound to the xmlns
+    // namespace, and the default namespace may not be the xml one.
+    for body in [
+        "<message xmlns:p='http://www.w3.org/2000/xmlns/'/>",
+        "<message xmlns='http://www.w3.org/2000/xmlns/'/>",
+        "<message xmlns='http://www.w3.org/XML/1998/namespace'/>",
+    ] {
+        assert_eq!(
+            condition_of(body),
+            XmlCondition::BadNamespacePrefix,
+            "{body}"
+        );
+    }
+    let header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+        xmlns:p='http://www.w3.org/2000/xmlns/'>";
+    let (_, error) = read_all(header.as_bytes());
+    assert_eq!(error.unwrap().condition(), XmlCondition::BadNamespacePrefix);
+}
+
+#[test]
+fn the_buffer_limit_counts_content_not_capacity() {
+    // The same element is accepted or refused by its size alone, however
+    // the arena's vectors grew: read one byte at a time and whole, it must
+    // land on the same side of a limit set right at its parsed size.
+    let body = format!("<message>{}</message>", "<a>x</a>".repeat(500));
+    let input = format!("{OPEN}{body}");
+    let (events, error) = read_all(input.as_bytes());
+    assert!(error.is_none());
+    let StreamEvent::Element(element) = &events[1] else {
+        panic!()
+    };
+    let used = element.used_bytes();
+    let fits = Limits::default().with_max_buffered_bytes(used);
+    let (_, error) = read_with(fits, input.as_bytes());
+    assert!(error.is_none(), "{error:?}");
+    let short = Limits::default().with_max_buffered_bytes(used - 1);
+    let (_, error) = read_with(short, input.as_bytes());
+    assert!(matches!(
+        error,
+        Some(ReadError::LimitExceeded {
+            limit: Limit::BufferedBytes,
+            ..
+        })
+    ));
+}

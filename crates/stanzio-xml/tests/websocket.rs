@@ -147,7 +147,7 @@ fn writer_output_reads_back() {
         ns: ContentNamespace::Client,
     };
     let mut out = Vec::new();
-    ws.header(&mut out, &header);
+    ws.header(&mut out, &header).unwrap();
     assert_eq!(reader().read_message(&out), Ok(FrameEvent::Open(header)));
     out.clear();
     ws.close(&mut out);
