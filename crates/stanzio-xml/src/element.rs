@@ -232,12 +232,17 @@ impl Element {
 
     /// Appends a copy of `other` after the last node; inside the builder
     /// that makes it the last child of the (still open) root.
-    fn append_subtree(&mut self, other: ElementRef<'_>) {
+    fn append_subtree(&mut self, other: ElementRef<'_>, parent_ns: Option<Span>) {
         let index = {
             let name = self.push_str(other.name());
-            let ns = self.push_str(other.ns());
+            // A child in its parent's namespace shares the parent's copy.
+            let ns = match parent_ns {
+                Some(span) if self.str(span) == other.ns() => span,
+                _ => self.push_str(other.ns()),
+            };
             self.open_element(name, ns)
         };
+        let ns = self.record_ns(index);
         for attr in other.attrs() {
             let record = AttrRecord {
                 ns: self.push_str(attr.ns),
@@ -248,11 +253,50 @@ impl Element {
         }
         for node in other.nodes() {
             match node {
-                Node::Element(child) => self.append_subtree(child),
+                Node::Element(child) => self.append_subtree(child, ns),
                 Node::Text(text) => self.push_text(text),
             }
         }
         self.close_element(index);
+    }
+
+    fn record_ns(&self, index: usize) -> Option<Span> {
+        match self.nodes.get(index) {
+            Some(NodeRecord::Element { ns, .. }) => Some(*ns),
+            _ => None,
+        }
+    }
+}
+
+/// What [`Element::append_subtree`] will store for a subtree: string bytes,
+/// nodes and attributes, so a copy is allocated once at its exact size.
+#[derive(Default)]
+struct SubtreeSize {
+    strings: usize,
+    nodes: usize,
+    attrs: usize,
+}
+
+impl SubtreeSize {
+    fn add(&mut self, element: ElementRef<'_>, parent_ns: Option<&str>) {
+        self.nodes += 1;
+        self.strings += element.name().len();
+        if parent_ns != Some(element.ns()) {
+            self.strings += element.ns().len();
+        }
+        for attr in element.attrs() {
+            self.attrs += 1;
+            self.strings += attr.ns.len() + attr.name.len() + attr.value.len();
+        }
+        for node in element.nodes() {
+            match node {
+                Node::Element(child) => self.add(child, Some(element.ns())),
+                Node::Text(text) => {
+                    self.nodes += 1;
+                    self.strings += text.len();
+                }
+            }
+        }
     }
 }
 
@@ -426,8 +470,14 @@ impl<'a> ElementRef<'a> {
 
     /// Copies this subtree into an [`Element`] of its own.
     pub fn to_owned(&self) -> Element {
-        let mut element = Element::default();
-        element.append_subtree(*self);
+        let mut size = SubtreeSize::default();
+        size.add(*self, None);
+        let mut element = Element {
+            strings: String::with_capacity(size.strings),
+            nodes: Vec::with_capacity(size.nodes),
+            attrs: Vec::with_capacity(size.attrs),
+        };
+        element.append_subtree(*self, None);
         element
     }
 
@@ -596,7 +646,8 @@ impl ElementBuilder {
 
     /// Appends a child element.
     pub fn child(mut self, child: Element) -> Self {
-        self.element.append_subtree(child.root());
+        let parent_ns = self.element.record_ns(0);
+        self.element.append_subtree(child.root(), parent_ns);
         self
     }
 
@@ -733,6 +784,25 @@ mod tests {
             Element::builder("a", "n").text("nul\0").build(),
             Err(BuildError::InvalidChar(_))
         ));
+    }
+
+    #[test]
+    fn to_owned_allocates_exactly_once_per_buffer() {
+        let m = sample();
+        for child in m.root().children() {
+            let owned = child.to_owned();
+            assert_eq!(owned.heap_bytes(), owned.used_bytes(), "{owned:?}");
+            assert_eq!(owned.root(), child);
+        }
+        let whole = m.root().to_owned();
+        assert_eq!(whole.heap_bytes(), whole.used_bytes());
+        // Children in the parent's namespace share its string.
+        let nested = Element::builder("a", "urn:long:namespace")
+            .child(Element::builder("b", "urn:long:namespace").build().unwrap())
+            .build()
+            .unwrap();
+        let copy = nested.root().to_owned();
+        assert_eq!(copy.strings.matches("urn:long:namespace").count(), 1);
     }
 
     #[test]
