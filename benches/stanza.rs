@@ -2,7 +2,9 @@
 //! stack on the same bytes.
 //!
 //! * `stanza_parse`: the shared corpus stream, fed in 4 KiB chunks, to
-//!   - `stanzio`: `StreamReader` → `Stanza::from_element`;
+//!   - `stanzio`: `StreamReader` → `Stanza::from_element`, then the
+//!     element is handed back with `StreamReader::recycle`, as the stream
+//!     layer does;
 //!   - `stanzio-xml`: `StreamReader` alone (what the typed layer adds);
 //!   - `xmpp-rs`: rxml's `RawParser` → minidom's `TreeBuilder` (minidom's
 //!     own incremental path, the one `Element::from_reader` uses) →
@@ -44,6 +46,9 @@ fn stanzio_parse(stream: &[u8]) -> usize {
                     let stanza = Stanza::from_element(element.root(), lang.as_deref())
                         .expect("corpus stanzas are valid");
                     black_box(stanza);
+                    // As the stream layer does: the arena's buffers serve
+                    // the next stanza.
+                    reader.recycle(element);
                     count += 1;
                 }
                 _ => {}
@@ -60,7 +65,8 @@ fn stanzio_xml_read(stream: &[u8]) -> usize {
     for mut chunk in stream.chunks(CHUNK) {
         while let Some(event) = reader.read(&mut chunk).expect("corpus is valid") {
             if let StreamEvent::Element(element) = event {
-                black_box(element);
+                black_box(&element);
+                reader.recycle(element);
                 count += 1;
             }
         }

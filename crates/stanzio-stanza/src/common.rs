@@ -102,6 +102,18 @@ fn parse_jid(attribute: &'static str, value: Option<&str>) -> Result<Option<Jid>
         .transpose()
 }
 
+/// A vector with room for the payloads of `element`: its children outside
+/// the stanza's namespace or not among `typed`. Sized before parsing, so a
+/// parsed stanza holds no spare room and costs no reallocation.
+pub(crate) fn payload_vec(element: ElementRef<'_>, typed: &[&str]) -> Vec<Element> {
+    let ns = element.ns();
+    let count = element
+        .children()
+        .filter(|c| c.ns() != ns || !typed.contains(&c.name()))
+        .count();
+    Vec::with_capacity(count)
+}
+
 /// The first payload `name` in namespace `ns`.
 pub(crate) fn find_payload<'p>(
     payloads: &'p [Element],

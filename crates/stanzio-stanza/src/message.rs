@@ -4,7 +4,7 @@ use stanzio_jid::Jid;
 use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute, find_payload};
+use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -220,6 +220,7 @@ impl Message {
             lang: attrs.lang.map(str::to_owned),
             extension_attributes: attrs.extensions,
             type_,
+            payloads: payload_vec(element, &["body", "subject", "thread", "error"]),
             ..Message::default()
         };
         for child in element.children() {
@@ -262,9 +263,6 @@ impl Message {
         if type_ == MessageType::Error && message.error.is_none() {
             return Err(Malformed::Missing { element: "error" });
         }
-        // A parsed stanza is kept, often queued: drop the spare room that
-        // growing the vector left.
-        message.payloads.shrink_to_fit();
         Ok(message)
     }
 

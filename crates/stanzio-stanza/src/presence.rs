@@ -4,7 +4,7 @@ use stanzio_jid::Jid;
 use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute, find_payload};
+use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -248,6 +248,7 @@ impl Presence {
             lang: attrs.lang.map(str::to_owned),
             extension_attributes: attrs.extensions,
             type_,
+            payloads: payload_vec(element, &["show", "status", "priority", "error"]),
             ..Presence::default()
         };
         let mut priority_seen = false;
@@ -301,9 +302,6 @@ impl Presence {
         if type_ == PresenceType::Error && presence.error.is_none() {
             return Err(Malformed::Missing { element: "error" });
         }
-        // A parsed stanza is kept, often queued: drop the spare room that
-        // growing the vector left.
-        presence.payloads.shrink_to_fit();
         Ok(presence)
     }
 

@@ -148,6 +148,13 @@ impl Element {
 
     // ---- construction, shared by the reader and the builder ----
 
+    /// Empties the element, keeping its buffers.
+    pub(crate) fn clear(&mut self) {
+        self.strings.clear();
+        self.nodes.clear();
+        self.attrs.clear();
+    }
+
     /// Reserves room for an element the size of `other`.
     pub(crate) fn reserve_like(&mut self, other: &Element) {
         self.strings.reserve(other.strings.len());

@@ -97,6 +97,16 @@ impl StreamReader {
         }
     }
 
+    /// Hands an element back once the caller is done with it (typically
+    /// right after reading it into a typed stanza), so that a later element
+    /// reuses its buffers instead of allocating new ones. Optional: an
+    /// element simply dropped is fine too.
+    pub fn recycle(&mut self, element: Element) {
+        if element.heap_bytes() <= self.limits.max_buffered_bytes {
+            self.assembler.spare = Some(element);
+        }
+    }
+
     /// The limits this reader enforces.
     pub fn limits(&self) -> &Limits {
         &self.limits
@@ -514,6 +524,9 @@ struct Assembler {
     stream_prefixes: Vec<(usize, Span)>,
     /// An empty attribute buffer kept for the next element head.
     spare_attrs: Vec<(Option<NcName>, NcName, String)>,
+    /// An element handed back by [`StreamReader::recycle`], whose buffers
+    /// the next element reuses.
+    spare: Option<Element>,
 }
 
 impl Assembler {
@@ -527,6 +540,7 @@ impl Assembler {
             stream_default: None,
             stream_prefixes: Vec::new(),
             spare_attrs: Vec::new(),
+            spare: None,
         }
     }
 
@@ -588,7 +602,14 @@ impl Assembler {
                 }
                 self.stream_default = None;
                 self.stream_prefixes.clear();
-                let done = std::mem::take(&mut self.element);
+                let next = match self.spare.take() {
+                    Some(mut spare) => {
+                        spare.clear();
+                        spare
+                    }
+                    None => Element::default(),
+                };
+                let done = std::mem::replace(&mut self.element, next);
                 // Start the next element with room for one like this one,
                 // sparing the reallocations of growing from empty.
                 self.element.reserve_like(&done);

@@ -184,3 +184,28 @@ fn cdata_text_is_read() {
         "<not a tag>"
     );
 }
+
+#[test]
+fn recycled_elements_do_not_change_what_is_read() {
+    // A big element, then small ones: each reuses the previous buffers,
+    // which must come back empty.
+    let input = format!(
+        "{OPEN}<message id='big'><body>{}</body><x xmlns='urn:x' a='1'/></message>\
+         <iq id='1' type='get'/><presence/><message xml:lang='en'><body>b</body></message>",
+        "long text ".repeat(200)
+    );
+    let (expected, error) = read_all(input.as_bytes());
+    assert!(error.is_none());
+    let mut reader = stanzio_xml::StreamReader::new(stanzio_xml::Limits::default());
+    let mut bytes = input.as_bytes();
+    let mut events = Vec::new();
+    while let Some(event) = reader.read(&mut bytes).unwrap() {
+        if let StreamEvent::Element(element) = &event {
+            events.push(event.clone());
+            reader.recycle(element.clone());
+        } else {
+            events.push(event);
+        }
+    }
+    assert_eq!(events, expected);
+}
