@@ -1,9 +1,10 @@
 //! The attributes every stanza has (RFC 6120 §8.1) and other shared parts.
 
 use stanzio_jid::Jid;
-use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
+use stanzio_xml::{ContentNamespace, Element, ElementRef, NS_XML, XmlWriter};
 
-use crate::error::Malformed;
+use crate::StanzaKind;
+use crate::error::{Malformed, StanzaParseError};
 
 /// An attribute of a stanza other than the five of RFC 6120 §8.1: kept,
 /// because a server must route a stanza's extended content unchanged
@@ -100,6 +101,20 @@ fn parse_jid(attribute: &'static str, value: Option<&str>) -> Result<Option<Jid>
     value
         .map(|value| Jid::new(value).map_err(|source| Malformed::jid(attribute, value, source)))
         .transpose()
+}
+
+/// Reads `element` as a stanza of `kind` with `parse`: refuses any other
+/// element (`unsupported-stanza-type` at the stream level), and turns what
+/// `parse` finds malformed into an error that can be answered.
+pub(crate) fn read_stanza<T>(
+    element: ElementRef<'_>,
+    kind: StanzaKind,
+    parse: impl FnOnce(ElementRef<'_>) -> Result<T, Malformed>,
+) -> Result<T, StanzaParseError> {
+    if element.name() != kind.as_str() || ContentNamespace::from_uri(element.ns()).is_none() {
+        return Err(StanzaParseError::not_a_stanza(element));
+    }
+    parse(element).map_err(|reason| StanzaParseError::invalid(element, kind, reason))
 }
 
 /// A vector with room for the payloads of `element`: its children outside

@@ -1,10 +1,10 @@
 //! `<iq/>` (RFC 6120 §8.2.3).
 
 use stanzio_jid::Jid;
-use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
+use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute};
+use crate::common::{Attributes, ExtensionAttribute, read_stanza};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 
@@ -146,11 +146,7 @@ impl Iq {
         element: ElementRef<'_>,
         stream_lang: Option<&str>,
     ) -> Result<Self, StanzaParseError> {
-        if element.name() != "iq" || ContentNamespace::from_uri(element.ns()).is_none() {
-            return Err(StanzaParseError::not_a_stanza(element));
-        }
-        Self::parse(element, stream_lang)
-            .map_err(|reason| StanzaParseError::invalid(element, StanzaKind::Iq, reason))
+        read_stanza(element, StanzaKind::Iq, |e| Self::parse(e, stream_lang))
     }
 
     fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {

@@ -1,10 +1,10 @@
 //! `<message/>` (RFC 6121 §5).
 
 use stanzio_jid::Jid;
-use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
+use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec};
+use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -201,11 +201,9 @@ impl Message {
         element: ElementRef<'_>,
         stream_lang: Option<&str>,
     ) -> Result<Self, StanzaParseError> {
-        if element.name() != "message" || ContentNamespace::from_uri(element.ns()).is_none() {
-            return Err(StanzaParseError::not_a_stanza(element));
-        }
-        Self::parse(element, stream_lang)
-            .map_err(|reason| StanzaParseError::invalid(element, StanzaKind::Message, reason))
+        read_stanza(element, StanzaKind::Message, |e| {
+            Self::parse(e, stream_lang)
+        })
     }
 
     fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {

@@ -1,10 +1,10 @@
 //! `<presence/>` (RFC 6121 §4).
 
 use stanzio_jid::Jid;
-use stanzio_xml::{ContentNamespace, Element, ElementRef, XmlWriter};
+use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec};
+use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -226,11 +226,9 @@ impl Presence {
         element: ElementRef<'_>,
         stream_lang: Option<&str>,
     ) -> Result<Self, StanzaParseError> {
-        if element.name() != "presence" || ContentNamespace::from_uri(element.ns()).is_none() {
-            return Err(StanzaParseError::not_a_stanza(element));
-        }
-        Self::parse(element, stream_lang)
-            .map_err(|reason| StanzaParseError::invalid(element, StanzaKind::Presence, reason))
+        read_stanza(element, StanzaKind::Presence, |e| {
+            Self::parse(e, stream_lang)
+        })
     }
 
     fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {
