@@ -4,7 +4,7 @@
 use std::fmt;
 
 use stanzio_jid::Jid;
-use stanzio_xml::{Element, ElementRef, XmlWriter};
+use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 
 use crate::NS_STANZAS;
 use crate::error::Malformed;
@@ -240,6 +240,9 @@ pub struct StanzaError {
     pub app: Option<Element>,
     /// `by`: the entity that generated the error.
     pub by: Option<Jid>,
+    /// `xml:lang` as written on `<error/>`: the language of every text
+    /// without its own (RFC 6120 §4.7.4), so kept to be written back.
+    pub lang: Option<String>,
 }
 
 impl StanzaError {
@@ -251,6 +254,7 @@ impl StanzaError {
             texts: LangMap::new(),
             app: None,
             by: None,
+            lang: None,
         }
     }
 
@@ -313,6 +317,7 @@ impl StanzaError {
             texts,
             app,
             by,
+            lang: element.lang().map(str::to_owned),
         })
     }
 
@@ -322,6 +327,9 @@ impl StanzaError {
         w.attr("type", self.type_.as_str());
         if let Some(by) = &self.by {
             w.attr("by", by.as_str());
+        }
+        if let Some(lang) = &self.lang {
+            w.attr_ns(NS_XML, "lang", lang);
         }
         self.condition.write_to(w);
         self.texts.write_to(w, "text", NS_STANZAS);

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use stanzio_xml::{Element, ElementRef, NS_STREAM, ReadError, XmlCondition, XmlWriter};
+use stanzio_xml::{Element, ElementRef, NS_STREAM, NS_XML, ReadError, XmlCondition, XmlWriter};
 
 use crate::NS_STREAM_ERRORS;
 use crate::error::Malformed;
@@ -187,6 +187,9 @@ pub struct StreamError {
     pub texts: LangMap,
     /// The application-specific condition element (§4.9.4).
     pub app: Option<Element>,
+    /// `xml:lang` as written on `<stream:error/>`: the language of every
+    /// text without its own (RFC 6120 §4.7.4), so kept to be written back.
+    pub lang: Option<String>,
 }
 
 impl StreamError {
@@ -196,6 +199,7 @@ impl StreamError {
             condition,
             texts: LangMap::new(),
             app: None,
+            lang: None,
         }
     }
 
@@ -249,12 +253,16 @@ impl StreamError {
             })?,
             texts,
             app,
+            lang: element.lang().map(str::to_owned),
         })
     }
 
     /// Writes `<stream:error/>`.
     pub fn write_to(&self, w: &mut XmlWriter<'_>) {
         w.start("error", NS_STREAM);
+        if let Some(lang) = &self.lang {
+            w.attr_ns(NS_XML, "lang", lang);
+        }
         w.start(self.condition.name(), NS_STREAM_ERRORS);
         if let StreamCondition::SeeOtherHost(host) = &self.condition {
             w.text(host);

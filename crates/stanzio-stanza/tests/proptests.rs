@@ -129,13 +129,15 @@ fn stanza_error() -> BoxedStrategy<StanzaError> {
         lang_map(),
         proptest::option::of(payload()),
         proptest::option::of(jid()),
+        stanza_lang(),
     )
-        .prop_map(|(type_, condition, texts, app, by)| StanzaError {
+        .prop_map(|(type_, condition, texts, app, by, lang)| StanzaError {
             type_,
             condition,
             texts,
             app,
             by,
+            lang,
         })
         .boxed()
 }

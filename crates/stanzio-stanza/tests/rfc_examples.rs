@@ -373,3 +373,39 @@ fn error_stanza_writes_conditions_in_the_stanzas_namespace() {
         )
     );
 }
+
+/// RFC 6120 §4.7.4: `xml:lang` on `<error/>` is the language of every
+/// `<text/>` inside without one of its own. Written back without it, the
+/// text below would take the message's `en` and collide with the other.
+#[test]
+fn rfc6120_8_3_2_error_lang_is_kept() {
+    let Stanza::Message(m) = round_trip(&format!(
+        "<message type='error' xml:lang='en'><error type='cancel' xml:lang='de'>\
+         <item-not-found xmlns='{NS_STANZAS}'/><text xmlns='{NS_STANZAS}'>Nicht gefunden</text>\
+         <text xmlns='{NS_STANZAS}' xml:lang='en'>Not found</text></error></message>"
+    )) else {
+        panic!("a message")
+    };
+    assert_eq!(m.error.unwrap().lang.as_deref(), Some("de"));
+}
+
+/// The same for `<stream:error/>` (RFC 6120 §4.9.2, §4.7.4).
+#[test]
+fn rfc6120_4_9_2_stream_error_lang_is_kept() {
+    let stream = format!(
+        "{}<stream:error xml:lang='de'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+         <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Ersetzt</text></stream:error>",
+        common::header(ContentNamespace::Client, Some("en"))
+    );
+    let (_, elements) = common::read_elements(stream.as_bytes());
+    let error = StreamError::from_element(elements[0].root()).unwrap();
+    assert_eq!(error.lang.as_deref(), Some("de"));
+    let mut out = Vec::new();
+    let mut w = stanzio_xml::StreamWriter::new(ContentNamespace::Client).element(&mut out);
+    error.write_to(&mut w);
+    w.finish().unwrap();
+    let mut again = common::header(ContentNamespace::Client, Some("en")).into_bytes();
+    again.extend_from_slice(&out);
+    let (_, read) = common::read_elements(&again);
+    assert_eq!(&read[0], &elements[0]);
+}
