@@ -273,14 +273,17 @@ impl Presence {
                 "priority" => {
                     // RFC 6121 §4.7.2.3: at most one, an xs:byte (its
                     // lexical space allows surrounding white space and `+`).
+                    // White space is XML's (XML 1.0 §2.3 S), not Unicode's.
                     if std::mem::replace(&mut priority_seen, true) {
                         return Err(Malformed::Duplicate {
                             element: "priority",
                         });
                     }
                     let text = child.text();
-                    presence.priority =
-                        text.trim().parse().map_err(|_| Malformed::InvalidValue {
+                    presence.priority = text
+                        .trim_matches([' ', '\t', '\n', '\r'])
+                        .parse()
+                        .map_err(|_| Malformed::InvalidValue {
                             element: "priority",
                             value: text.clone().into_owned(),
                         })?;

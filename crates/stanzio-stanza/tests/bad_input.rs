@@ -332,3 +332,24 @@ fn a_message_error_child_outside_an_error_message_is_a_payload() {
     assert_eq!(m.error, None);
     assert_eq!(m.payloads.len(), 1);
 }
+
+/// An xs:byte collapses XML white space only (XML 1.0 §2.3 S: space, tab,
+/// CR, LF); a no-break or ideographic space around the number is not one.
+#[test]
+fn priority_white_space_is_xml_white_space_only() {
+    for bad in ["\u{a0}5", "5\u{3000}", "\u{2028}1"] {
+        let (_, reason) = invalid(&format!("<presence><priority>{bad}</priority></presence>"));
+        assert_eq!(
+            reason,
+            Malformed::InvalidValue {
+                element: "priority",
+                value: bad.into()
+            }
+        );
+    }
+    let Ok(Stanza::Presence(p)) = parse("<presence><priority>\t\r\n 7 \n</priority></presence>")
+    else {
+        panic!("XML white space around a priority is allowed")
+    };
+    assert_eq!(p.priority, 7);
+}
