@@ -1,5 +1,7 @@
 //! The attributes every stanza has (RFC 6120 §8.1) and other shared parts.
 
+use std::borrow::Cow;
+
 use stanzio_jid::Jid;
 use stanzio_xml::{ContentNamespace, Element, ElementRef, NS_XML, XmlWriter};
 
@@ -127,6 +129,19 @@ pub(crate) fn payload_vec(element: ElementRef<'_>, typed: &[&str]) -> Vec<Elemen
         .filter(|c| c.ns() != ns || !typed.contains(&c.name()))
         .count();
     Vec::with_capacity(count)
+}
+
+/// The text of `child`, an element that holds character data only
+/// (`element` names it in the error): a child element inside is refused
+/// rather than read past and lost.
+pub(crate) fn text_only<'a>(
+    child: ElementRef<'a>,
+    element: &'static str,
+) -> Result<Cow<'a, str>, Malformed> {
+    if child.children().next().is_some() {
+        return Err(Malformed::ChildElements { element });
+    }
+    Ok(child.text())
 }
 
 /// The first payload `name` in namespace `ns`.

@@ -4,7 +4,9 @@ use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza};
+use crate::common::{
+    Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza, text_only,
+};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -232,11 +234,8 @@ impl Message {
                     .subjects
                     .insert_parsed(child, inherited, "subject")?,
                 "thread" => {
-                    if child.children().next().is_some() {
-                        return Err(Malformed::ChildElements { element: "thread" });
-                    }
                     let thread = Thread {
-                        id: child.text().into_owned(),
+                        id: text_only(child, "thread")?.into_owned(),
                         parent: child.attr("parent").map(str::to_owned),
                     };
                     // RFC 6121 §5.2.5: at most one <thread/>.

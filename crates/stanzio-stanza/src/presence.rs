@@ -4,7 +4,9 @@ use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza};
+use crate::common::{
+    Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza, text_only,
+};
 use crate::error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
@@ -257,7 +259,7 @@ impl Presence {
             }
             match child.name() {
                 "show" => {
-                    let text = child.text();
+                    let text = text_only(child, "show")?;
                     let show = Show::from_name(&text).ok_or_else(|| Malformed::InvalidValue {
                         element: "show",
                         value: text.clone().into_owned(),
@@ -279,7 +281,7 @@ impl Presence {
                             element: "priority",
                         });
                     }
-                    let text = child.text();
+                    let text = text_only(child, "priority")?;
                     presence.priority = text
                         .trim_matches([' ', '\t', '\n', '\r'])
                         .parse()

@@ -3,6 +3,7 @@
 
 use stanzio_xml::{ElementRef, NS_XML, XmlWriter};
 
+use crate::common::text_only;
 use crate::error::Malformed;
 
 /// Texts keyed by their `xml:lang`, in document order, at most one per key.
@@ -103,9 +104,7 @@ impl LangMap {
         inherited: Option<&str>,
         element: &'static str,
     ) -> Result<(), Malformed> {
-        if child.children().next().is_some() {
-            return Err(Malformed::ChildElements { element });
-        }
+        let text = text_only(child, element)?;
         let lang = child.lang();
         let effective = lang.or(inherited);
         if self
@@ -124,7 +123,7 @@ impl LangMap {
             self.entries.reserve_exact(1);
         }
         self.entries
-            .push((lang.map(str::to_owned), child.text().into_owned()));
+            .push((lang.map(str::to_owned), text.into_owned()));
         Ok(())
     }
 

@@ -353,3 +353,19 @@ fn priority_white_space_is_xml_white_space_only() {
     };
     assert_eq!(p.priority, 7);
 }
+
+/// `<show/>` and `<priority/>` hold a single value (RFC 6121 §4.7.2.1,
+/// §4.7.2.3); a child element inside would be read past and lost.
+#[test]
+fn show_and_priority_hold_no_child_elements() {
+    let (_, reason) = invalid("<presence><show>away<x xmlns='urn:example'/></show></presence>");
+    assert_eq!(reason, Malformed::ChildElements { element: "show" });
+    let (_, reason) =
+        invalid("<presence><priority><x xmlns='urn:example'/>5</priority></presence>");
+    assert_eq!(
+        reason,
+        Malformed::ChildElements {
+            element: "priority"
+        }
+    );
+}
