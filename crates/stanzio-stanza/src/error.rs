@@ -77,6 +77,14 @@ pub enum Malformed {
         /// ancestor declared one).
         lang: Option<String>,
     },
+    /// More language variants of one text than [`MAX_LANGS`](crate::MAX_LANGS) allows.
+    #[error("more than {max} <{element}/> elements")]
+    TooManyLangs {
+        /// The element.
+        element: &'static str,
+        /// [`MAX_LANGS`](crate::MAX_LANGS).
+        max: usize,
+    },
     /// A text-only element with child elements (RFC 6121 §5.2.3: no mixed
     /// content).
     #[error("<{element}/> must hold text only, not child elements")]
@@ -104,6 +112,7 @@ impl Malformed {
     pub fn condition(&self) -> Condition {
         match self {
             Malformed::Jid { .. } => Condition::JidMalformed,
+            Malformed::TooManyLangs { .. } => Condition::PolicyViolation,
             _ => Condition::BadRequest,
         }
     }

@@ -115,7 +115,7 @@ pub use message::{Message, MessageType, Thread};
 pub use presence::{Presence, PresenceType, Show};
 pub use stanza_error::{Condition, ErrorType, StanzaError};
 pub use stream_error::{StreamCondition, StreamError};
-pub use text::LangMap;
+pub use text::{LangMap, MAX_LANGS};
 
 /// `jabber:client`, the content namespace of client streams (RFC 6120 §4.8.2).
 pub const NS_CLIENT: &str = "jabber:client";

@@ -6,6 +6,10 @@ use stanzio_xml::{ElementRef, NS_XML, XmlWriter};
 use crate::common::text_only;
 use crate::error::Malformed;
 
+/// How many language variants of one text (bodies, subjects, statuses,
+/// error texts) a stanza read from the wire may carry.
+pub const MAX_LANGS: usize = 64;
+
 /// Texts keyed by their `xml:lang`, in document order, at most one per key.
 ///
 /// The key is the `xml:lang` attribute *as written* on the element; `None`
@@ -104,6 +108,15 @@ impl LangMap {
         inherited: Option<&str>,
         element: &'static str,
     ) -> Result<(), Malformed> {
+        // Each new text is checked against every earlier one; the cap keeps
+        // a hostile stanza of thousands of bodies from costing quadratic
+        // time.
+        if self.entries.len() >= MAX_LANGS {
+            return Err(Malformed::TooManyLangs {
+                element,
+                max: MAX_LANGS,
+            });
+        }
         let text = text_only(child, element)?;
         let lang = child.lang();
         let effective = lang.or(inherited);

@@ -369,3 +369,26 @@ fn show_and_priority_hold_no_child_elements() {
         }
     );
 }
+
+#[test]
+fn thousands_of_bodies_are_refused_at_the_cap() {
+    // Each body is checked against all earlier ones; without a cap, a
+    // 256 KiB message of distinct-language bodies costs quadratic time.
+    let bodies: String = (0..=stanzio_stanza::MAX_LANGS)
+        .map(|i| format!("<body xml:lang='l{i}'>x</body>"))
+        .collect();
+    let error = common::parse(&format!("<message id='m'>{bodies}</message>")).unwrap_err();
+    assert_eq!(
+        error.condition(),
+        Some(stanzio_stanza::Condition::PolicyViolation)
+    );
+    let at_cap: String = (0..stanzio_stanza::MAX_LANGS)
+        .map(|i| format!("<body xml:lang='l{i}'>x</body>"))
+        .collect();
+    let Ok(stanzio_stanza::Stanza::Message(m)) =
+        common::parse(&format!("<message id='m'>{at_cap}</message>"))
+    else {
+        panic!("{} bodies are fine", stanzio_stanza::MAX_LANGS)
+    };
+    assert_eq!(m.bodies.len(), stanzio_stanza::MAX_LANGS);
+}
