@@ -8,6 +8,7 @@ use crate::downgrade_protection_hash;
 use crate::error::{ClientError, PrepError, Stage};
 use crate::scram::{self, ParseError, ServerFinal};
 use crate::{Credentials, HashAlgorithm, Mechanism, Selection, prep};
+use zeroize::Zeroizing;
 
 /// RFC 4505 §3: `trace` is at most 255 characters.
 const MAX_TRACE_CHARS: usize = 255;
@@ -32,7 +33,7 @@ pub struct ClientMechanism {
 
 enum State {
     /// PLAIN, EXTERNAL, ANONYMOUS before `initial_response`.
-    SingleInitial(Vec<u8>),
+    SingleInitial(Zeroizing<Vec<u8>>),
     /// PLAIN, EXTERNAL, ANONYMOUS waiting for `<success/>`.
     SingleSent,
     Scram(Box<ScramClient>),
@@ -79,7 +80,7 @@ struct ScramClient {
     gs2_header: String,
     client_first_bare: String,
     nonce: String,
-    password: String,
+    password: Zeroizing<String>,
     binding_data: Vec<u8>,
     sent_first: bool,
     selection: Selection,
@@ -143,7 +144,7 @@ impl ClientMechanism {
                 message.extend_from_slice(prep::username(username)?.as_bytes());
                 message.push(0);
                 message.extend_from_slice(prep::password(password)?.as_bytes());
-                State::SingleInitial(message)
+                State::SingleInitial(Zeroizing::new(message))
             }
             (
                 Mechanism::Scram { hash, .. },
@@ -162,7 +163,7 @@ impl ClientMechanism {
                     gs2_header: scram::gs2_header(selection.flag, authzid),
                     client_first_bare,
                     nonce,
-                    password: prep::password(password)?.into_owned(),
+                    password: Zeroizing::new(prep::password(password)?.into_owned()),
                     binding_data: selection
                         .binding
                         .as_ref()
@@ -173,15 +174,17 @@ impl ClientMechanism {
                 }))
             }
             // RFC 4422 Appendix A: the message is the authzid, or empty.
-            (Mechanism::External, Credentials::External { authzid }) => State::SingleInitial(
-                authzid
-                    .as_deref()
-                    .map(prep::authzid)
-                    .transpose()?
-                    .unwrap_or_default()
-                    .as_bytes()
-                    .to_vec(),
-            ),
+            (Mechanism::External, Credentials::External { authzid }) => {
+                State::SingleInitial(Zeroizing::new(
+                    authzid
+                        .as_deref()
+                        .map(prep::authzid)
+                        .transpose()?
+                        .unwrap_or_default()
+                        .as_bytes()
+                        .to_vec(),
+                ))
+            }
             (Mechanism::Anonymous, Credentials::Anonymous { trace }) => {
                 let trace = trace.as_deref().unwrap_or_default();
                 if trace.chars().count() > MAX_TRACE_CHARS {
@@ -191,7 +194,7 @@ impl ClientMechanism {
                     }
                     .into());
                 }
-                State::SingleInitial(trace.as_bytes().to_vec())
+                State::SingleInitial(Zeroizing::new(trace.as_bytes().to_vec()))
             }
             _ => return Err(mismatch),
         };
@@ -214,7 +217,7 @@ impl ClientMechanism {
         };
         match &mut self.state {
             State::SingleInitial(message) => {
-                let message = std::mem::take(message);
+                let message = std::mem::take(&mut **message);
                 self.state = State::SingleSent;
                 Ok(message)
             }

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::digest::{Digest, Key};
 use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::HashAlgorithm;
 use crate::error::PrepError;
@@ -94,15 +95,23 @@ impl HashAlgorithm {
     }
 }
 
-/// ClientKey and ServerKey from a SaltedPassword (RFC 5802 §3).
+/// ClientKey and ServerKey from a SaltedPassword (RFC 5802 §3). Both are
+/// password-equivalent: wiped when dropped.
 pub(crate) struct DerivedKeys {
     pub(crate) client_key: Vec<u8>,
     pub(crate) server_key: Vec<u8>,
 }
 
+impl Drop for DerivedKeys {
+    fn drop(&mut self) {
+        self.client_key.zeroize();
+        self.server_key.zeroize();
+    }
+}
+
 impl DerivedKeys {
     pub(crate) fn new(hash: HashAlgorithm, prepared_password: &str, salt: &[u8], i: u32) -> Self {
-        let salted = hash.hi(prepared_password.as_bytes(), salt, i);
+        let salted = Zeroizing::new(hash.hi(prepared_password.as_bytes(), salt, i));
         Self {
             client_key: hash.hmac(&salted, &[b"Client Key"]),
             server_key: hash.hmac(&salted, &[b"Server Key"]),
@@ -144,6 +153,15 @@ impl std::fmt::Debug for StoredCredentials {
             .field("hash", &self.hash)
             .field("iterations", &self.iterations)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for StoredCredentials {
+    /// The keys let whoever holds them pose as this server to the user:
+    /// wiped when the record is dropped.
+    fn drop(&mut self) {
+        self.stored_key.zeroize();
+        self.server_key.zeroize();
     }
 }
 
@@ -194,7 +212,7 @@ impl StoredCredentials {
             salt: salt.to_vec(),
             iterations,
             stored_key: hash.digest(&keys.client_key),
-            server_key: keys.server_key,
+            server_key: keys.server_key.clone(),
         }
     }
 

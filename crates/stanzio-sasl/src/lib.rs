@@ -146,6 +146,15 @@
 //!   itself is the caller's and should take similar time for both cases.
 //! - Not constant time: parsing, the nonce and `c=` comparisons (public values).
 //!
+//! ## Secrets in memory
+//!
+//! What this crate keeps of a secret is wiped when dropped (`zeroize`): the
+//! password in [`Credentials`], the prepared password and the PLAIN message in
+//! the client, a PLAIN password awaiting its record and the server secret in
+//! the server, SaltedPassword/ClientKey/ServerKey while they are computed, and
+//! the keys of [`StoredCredentials`]. Copies that leave the crate (the payloads
+//! it returns, the caller's own strings) are the caller's to handle.
+//!
 //! ## Iteration counts
 //!
 //! The client refuses counts below [`ClientPolicy::min_iterations`] (default 4096,

@@ -5,6 +5,7 @@ use crate::error::SelectionError;
 use crate::scram::Gs2Flag;
 use crate::{ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer};
 use crate::{TlsInfo, TlsVersion};
+use zeroize::Zeroizing;
 
 /// What the client authenticates with.
 #[derive(Clone, PartialEq, Eq)]
@@ -14,8 +15,8 @@ pub enum Credentials {
     Password {
         /// The authentication identity (the localpart in XMPP).
         username: String,
-        /// The password.
-        password: String,
+        /// The password, wiped from memory when the credentials are dropped.
+        password: Zeroizing<String>,
         /// An authorization identity to act as, if other than the one derived from
         /// `username` (RFC 6120 §6.3.8).
         authzid: Option<String>,
@@ -56,7 +57,7 @@ impl Credentials {
     pub fn password(username: impl Into<String>, password: impl Into<String>) -> Self {
         Self::Password {
             username: username.into(),
-            password: password.into(),
+            password: Zeroizing::new(password.into()),
             authzid: None,
         }
     }

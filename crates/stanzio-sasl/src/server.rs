@@ -10,6 +10,7 @@ use crate::scram::{self, ReceivedFlag};
 use crate::select::DEFAULT_MIN_ITERATIONS;
 use crate::{ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo};
 use crate::{downgrade_protection_hash, prep};
+use zeroize::Zeroizing;
 
 /// RFC 4505 §3: `trace` is at most 255 characters.
 const MAX_TRACE_CHARS: usize = 255;
@@ -31,7 +32,7 @@ pub struct ServerConfig {
     /// records use, or the count itself tells a prober that the user does not exist.
     /// Default [`DEFAULT_MIN_ITERATIONS`].
     pub fake_iterations: u32,
-    secret: Vec<u8>,
+    secret: Zeroizing<Vec<u8>>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -64,7 +65,7 @@ impl ServerConfig {
             downgrade_protection: true,
             announce_tls_version: true,
             fake_iterations: DEFAULT_MIN_ITERATIONS,
-            secret: secret.into(),
+            secret: Zeroizing::new(secret.into()),
         }
     }
 
@@ -169,7 +170,7 @@ pub struct ServerMechanism {
     tls_version: Option<&'static str>,
     /// `pub(crate)` so the published vectors can fix it.
     pub(crate) server_nonce: String,
-    secret: Vec<u8>,
+    secret: Zeroizing<Vec<u8>>,
     fake_iterations: u32,
 }
 
@@ -178,7 +179,7 @@ enum State {
     PlainCredentials {
         authcid: String,
         authzid: Option<String>,
-        password: String,
+        password: Zeroizing<String>,
     },
     ScramCredentials(Box<ScramFirst>),
     ClientFinal(Box<ScramPending>),
@@ -469,7 +470,7 @@ impl ServerMechanism {
         self.state = State::PlainCredentials {
             authzid: (!authzid.is_empty()).then(|| authzid.to_owned()),
             authcid: authcid.clone(),
-            password: password.into_owned(),
+            password: Zeroizing::new(password.into_owned()),
         };
         ServerStep::CredentialsNeeded {
             username: authcid,
