@@ -56,23 +56,3 @@ fn error_replies_do_not_copy_extension_attributes() {
     assert!(reply.extension_attributes.is_empty());
     assert_eq!(reply.id.as_deref(), Some("m1"));
 }
-
-#[test]
-fn an_extension_attribute_shadowing_a_stanza_attribute_is_not_written() {
-    // Built by hand (a parsed stanza never has one): writing it would put
-    // `to` twice on the element, which no peer could parse.
-    let mut message = stanzio_stanza::Message::chat("juliet@example.com".parse().unwrap(), "hi");
-    message.extension_attributes.push(ExtensionAttribute {
-        ns: String::new(),
-        name: "to".into(),
-        value: "romeo@example.net".into(),
-    });
-    let mut out = Vec::new();
-    let mut w = stanzio_xml::StreamWriter::new(ContentNamespace::Client).element(&mut out);
-    Stanza::Message(message).write_to(&mut w);
-    assert_eq!(
-        w.finish(),
-        Err(stanzio_xml::BuildError::DuplicateAttribute("to".into()))
-    );
-    assert!(out.is_empty());
-}

@@ -120,17 +120,8 @@ pub struct XmlWriter<'o> {
     stream_prefix_bound: bool,
     stack: Vec<Frame>,
     head_open: bool,
-    /// The attributes of the open head, as ranges of `out`: the namespace
-    /// as written (`NS_XML_MARK` for `xml:`, empty for none) and the name.
-    /// Kept to refuse writing one attribute twice (XML 1.0 §3.1, "Unique
-    /// Att Spec"; Namespaces in XML §6.3).
-    head_attrs: Vec<(usize, usize, usize, usize)>,
     error: Option<BuildError>,
 }
-
-/// Stands for the `xml` namespace in [`XmlWriter::head_attrs`], which writes
-/// it as a prefix, not as a value.
-const NS_XML_MARK: usize = usize::MAX;
 
 impl<'o> XmlWriter<'o> {
     fn new(out: &'o mut Vec<u8>, content: ContentNamespace, framing: bool) -> Self {
@@ -143,7 +134,6 @@ impl<'o> XmlWriter<'o> {
             stream_prefix_bound: !framing,
             stack: Vec::new(),
             head_open: false,
-            head_attrs: Vec::new(),
             error: None,
         }
     }
@@ -231,7 +221,6 @@ impl<'o> XmlWriter<'o> {
             self.fail(BuildError::Reserved(ns.to_owned()));
         }
         self.head_open = true;
-        self.head_attrs.clear();
     }
 
     fn push_frame(&mut self, name_start: usize, name_len: usize, default_ns: DefaultNs) {
@@ -268,14 +257,9 @@ impl<'o> XmlWriter<'o> {
         if ns == NS_XMLNS || (ns.is_empty() && name == "xmlns") {
             self.fail(BuildError::Reserved(format!("{{{ns}}}{name}")));
         }
-        if self.has_attr(ns, name) {
-            self.fail(BuildError::DuplicateAttribute(name.to_owned()));
-        }
         self.out.push(b' ');
-        let (mut ns_start, mut ns_len) = (0, 0);
         if ns == NS_XML {
             self.out.extend_from_slice(b"xml:");
-            ns_start = NS_XML_MARK;
         } else if !ns.is_empty() {
             let n = self.stack.last_mut().map_or(0, |f| {
                 f.generated_prefixes += 1;
@@ -285,36 +269,15 @@ impl<'o> XmlWriter<'o> {
             self.out.extend_from_slice(b"xmlns:");
             self.out.extend_from_slice(prefix.as_bytes());
             self.out.extend_from_slice(b"='");
-            ns_start = self.out.len();
             escape_attr(self.out, ns);
-            ns_len = self.out.len() - ns_start;
             self.out.extend_from_slice(b"' ");
             self.out.extend_from_slice(prefix.as_bytes());
             self.out.push(b':');
         }
-        let name_start = self.out.len();
         self.out.extend_from_slice(name.as_bytes());
-        self.head_attrs
-            .push((ns_start, ns_len, name_start, name.len()));
         self.out.extend_from_slice(b"='");
         escape_attr(self.out, value);
         self.out.push(b'\'');
-    }
-
-    /// Whether the open head already has attribute `name` in `ns`. A
-    /// namespace that needed escaping compares unequal to its raw form,
-    /// so only those can slip through, as two distinct-looking URIs.
-    fn has_attr(&self, ns: &str, name: &str) -> bool {
-        self.head_attrs
-            .iter()
-            .any(|&(ns_start, ns_len, name_start, name_len)| {
-                let same_ns = if ns_start == NS_XML_MARK {
-                    ns == NS_XML
-                } else {
-                    ns != NS_XML && self.out.get(ns_start..ns_start + ns_len) == Some(ns.as_bytes())
-                };
-                same_ns && self.out.get(name_start..name_start + name_len) == Some(name.as_bytes())
-            })
     }
 
     /// Adds character data to the element currently open.
@@ -674,39 +637,6 @@ mod tests {
             });
             assert!(matches!(error, BuildError::Reserved(_)), "{error:?}");
         }
-    }
-
-    #[test]
-    fn an_attribute_written_twice_is_refused() {
-        for (first, second) in [
-            (("", "to"), ("", "to")),
-            ((NS_XML, "lang"), (NS_XML, "lang")),
-            (("urn:x", "k"), ("urn:x", "k")),
-        ] {
-            let mut out = b"keep".to_vec();
-            let mut w = StreamWriter::new(ContentNamespace::Client).element(&mut out);
-            w.start("message", "jabber:client");
-            w.attr_ns(first.0, first.1, "1");
-            w.attr_ns(second.0, second.1, "2");
-            w.end();
-            assert_eq!(
-                w.finish(),
-                Err(BuildError::DuplicateAttribute(second.1.to_owned()))
-            );
-            assert_eq!(out, b"keep");
-        }
-        // The same name in different namespaces, and on different elements, is fine.
-        let s = written(|w| {
-            w.start("message", "jabber:client");
-            w.attr("lang", "a");
-            w.attr_ns(NS_XML, "lang", "b");
-            w.attr_ns("urn:x", "lang", "c");
-            w.start("body", "jabber:client");
-            w.attr("lang", "d");
-            w.end();
-            w.end();
-        });
-        assert!(s.contains("<body lang='d'/>"), "{s}");
     }
 
     #[test]
