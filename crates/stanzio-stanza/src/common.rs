@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use stanzio_jid::Jid;
-use stanzio_xml::{ContentNamespace, Element, ElementRef, NS_XML, XmlWriter};
+use stanzio_xml::{BuildError, ContentNamespace, Element, ElementRef, NS_XML, XmlWriter};
 
 use crate::StanzaKind;
 use crate::error::{Malformed, StanzaParseError};
@@ -93,7 +93,23 @@ impl<'a> Attributes<'a> {
         if let Some(lang) = lang {
             w.attr_ns(NS_XML, "lang", lang);
         }
-        for attr in extensions {
+        for (i, attr) in extensions.iter().enumerate() {
+            // Only a hand-built stanza can get here with a clash: written,
+            // it would carry one attribute twice, which no peer can parse.
+            let is = |ns: &str, name: &str| attr.ns == ns && attr.name == name;
+            let shadows_own = is("", "from") && from.is_some()
+                || is("", "to") && to.is_some()
+                || is("", "id") && id.is_some()
+                || is("", "type") && type_.is_some()
+                || is(NS_XML, "lang") && lang.is_some();
+            let repeated = extensions
+                .get(..i)
+                .unwrap_or_default()
+                .iter()
+                .any(|earlier| is(&earlier.ns, &earlier.name));
+            if shadows_own || repeated {
+                w.reject(BuildError::DuplicateAttribute(attr.name.clone()));
+            }
             w.attr_ns(&attr.ns, &attr.name, &attr.value);
         }
     }

@@ -56,3 +56,37 @@ fn error_replies_do_not_copy_extension_attributes() {
     assert!(reply.extension_attributes.is_empty());
     assert_eq!(reply.id.as_deref(), Some("m1"));
 }
+
+#[test]
+fn an_extension_attribute_shadowing_a_stanza_attribute_is_not_written() {
+    // Built by hand (a parsed stanza never has one): writing it would put
+    // `to` twice on the element, which no peer could parse.
+    let shadow = |ns: &str, name: &str| ExtensionAttribute {
+        ns: ns.into(),
+        name: name.into(),
+        value: "x".into(),
+    };
+    for extensions in [
+        vec![shadow("", "to")],
+        vec![shadow("urn:x", "k"), shadow("urn:x", "k")],
+    ] {
+        let mut message =
+            stanzio_stanza::Message::chat("juliet@example.com".parse().unwrap(), "hi");
+        message.extension_attributes = extensions;
+        let mut out = Vec::new();
+        let mut w = stanzio_xml::StreamWriter::new(ContentNamespace::Client).element(&mut out);
+        Stanza::Message(message).write_to(&mut w);
+        assert!(matches!(
+            w.finish(),
+            Err(stanzio_xml::BuildError::DuplicateAttribute(_))
+        ));
+        assert!(out.is_empty());
+    }
+    // A `to` in another namespace is no clash.
+    let mut message = stanzio_stanza::Message::chat("juliet@example.com".parse().unwrap(), "hi");
+    message.extension_attributes = vec![shadow("urn:x", "to")];
+    let mut out = Vec::new();
+    let mut w = stanzio_xml::StreamWriter::new(ContentNamespace::Client).element(&mut out);
+    Stanza::Message(message).write_to(&mut w);
+    assert_eq!(w.finish(), Ok(()));
+}

@@ -179,6 +179,9 @@ pub enum BuildError {
     /// Text was written outside any element.
     #[error("text written outside an element")]
     TextOutsideElement,
+    /// The same attribute (name and namespace) on one element twice.
+    #[error("attribute {0:?} written twice on one element")]
+    DuplicateAttribute(String),
     /// `end` was called with no element open.
     #[error("end called with no element open")]
     UnbalancedEnd,

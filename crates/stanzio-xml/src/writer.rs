@@ -147,6 +147,15 @@ impl<'o> XmlWriter<'o> {
         self.error.get_or_insert(error);
     }
 
+    /// Records an error found by the layer above (such as an attribute it
+    /// would write twice, which this writer does not look for: elements
+    /// from the reader, the builder or minidom cannot have one).
+    /// [`finish`](Self::finish) then reports the first error and removes
+    /// the partial output.
+    pub fn reject(&mut self, error: BuildError) {
+        self.fail(error);
+    }
+
     fn close_head(&mut self) {
         if self.head_open {
             self.out.push(b'>');
