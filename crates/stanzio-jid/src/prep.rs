@@ -11,7 +11,7 @@
 //! (large stack frames and spills around every call; see `benches/jid.rs`).
 
 use std::borrow::Cow;
-use std::net::Ipv6Addr;
+use core::net::Ipv6Addr;
 
 use idna::uts46::{AsciiDenyList, Hyphens, Uts46};
 use precis_profiles::precis_core::profile::{PrecisFastInvocation, stabilize};
