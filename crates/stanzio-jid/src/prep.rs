@@ -10,8 +10,8 @@
 //! with the Unicode machinery inlined, parsing an ASCII JID got twice as slow
 //! (large stack frames and spills around every call; see `benches/jid.rs`).
 
-use std::borrow::Cow;
 use core::net::Ipv6Addr;
+use std::borrow::Cow;
 
 use idna::uts46::{AsciiDenyList, Hyphens, Uts46};
 use precis_profiles::precis_core::profile::{PrecisFastInvocation, stabilize};
