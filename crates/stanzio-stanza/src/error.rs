@@ -126,6 +126,24 @@ impl Malformed {
     }
 }
 
+/// Longest text an error reply carries: the reason quotes the offending
+/// value, which the sender may have made as large as a whole stanza.
+const MAX_REPLY_TEXT: usize = 256;
+
+/// The reason as reply text, cut at a character boundary.
+fn reply_text(reason: &Malformed) -> String {
+    let mut text = reason.to_string();
+    if text.len() > MAX_REPLY_TEXT {
+        let mut end = MAX_REPLY_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
 /// A top-level element that could not be read as a stanza.
 ///
 /// Neither case needs to end the stream unless the stream layer wants it
@@ -234,7 +252,7 @@ impl InvalidStanza {
         // An address that did not parse is left out; on a client stream the
         // server then delivers the answer to the connected client itself.
         let error = StanzaError::new(self.reason.condition())
-            .with_text(Some("en"), self.reason.to_string());
+            .with_text(Some("en"), reply_text(&self.reason));
         let (from, to, id) = (self.to.clone(), self.from.clone(), self.id.clone());
         Some(match self.kind {
             StanzaKind::Iq => {

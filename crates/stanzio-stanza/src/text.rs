@@ -120,10 +120,16 @@ impl LangMap {
         let text = text_only(child, element)?;
         let lang = child.lang();
         let effective = lang.or(inherited);
+        // Language tags compare case-insensitively (BCP 47 §2.1.1): `en`
+        // and `EN` are one language.
+        let same = |l: Option<&str>| match (l, effective) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (a, b) => a == b,
+        };
         if self
             .entries
             .iter()
-            .any(|(l, _)| l.as_deref().or(inherited) == effective)
+            .any(|(l, _)| same(l.as_deref().or(inherited)))
         {
             return Err(Malformed::DuplicateLang {
                 element,

@@ -392,3 +392,44 @@ fn thousands_of_bodies_are_refused_at_the_cap() {
     };
     assert_eq!(m.bodies.len(), stanzio_stanza::MAX_LANGS);
 }
+
+#[test]
+fn the_reply_does_not_echo_a_huge_value_back() {
+    let show = "ä".repeat(50_000);
+    let error = common::parse(&format!(
+        "<presence from='romeo@example.net/o' id='p1'><show>{show}</show></presence>"
+    ))
+    .unwrap_err();
+    let Some(stanzio_stanza::Stanza::Presence(reply)) = error.error_reply() else {
+        panic!("a presence is answered with a presence error")
+    };
+    let text = reply
+        .error
+        .unwrap()
+        .texts
+        .get(Some("en"))
+        .unwrap()
+        .to_owned();
+    assert!(text.len() <= 256 + '…'.len_utf8(), "{} bytes", text.len());
+    assert!(text.ends_with('…'));
+}
+
+#[test]
+fn languages_differing_only_in_case_are_the_same_language() {
+    // RFC 6121 §5.2.3 forbids two bodies of one language; BCP 47 §2.1.1
+    // makes `en` and `EN` one language.
+    let error = common::parse(
+        "<message id='m'><body xml:lang='en'>a</body><body xml:lang='EN'>b</body></message>",
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.condition(),
+        Some(stanzio_stanza::Condition::BadRequest)
+    );
+    assert!(
+        common::parse(
+            "<message id='m'><body xml:lang='en'>a</body><body xml:lang='en-GB'>b</body></message>"
+        )
+        .is_ok()
+    );
+}
