@@ -7,6 +7,7 @@ use stanzio_xml::{BuildError, ContentNamespace, Element, ElementRef, NS_XML, Xml
 
 use crate::StanzaKind;
 use crate::error::{Malformed, StanzaParseError};
+use crate::text::LangMap;
 
 /// An attribute of a stanza other than the five of RFC 6120 §8.1: kept,
 /// because a server must route a stanza's extended content unchanged
@@ -158,6 +159,47 @@ pub(crate) fn text_only<'a>(
         return Err(Malformed::ChildElements { element });
     }
     Ok(child.text())
+}
+
+/// The body of a stanza or stream error (RFC 6120 §8.3.2, §4.9.2): exactly
+/// one defined condition in `conditions_ns`, `<text/>` in any number of
+/// languages, at most one application-specific element (any other
+/// namespace). `what` names the error in messages ("error", "stream error").
+pub(crate) fn error_body<C>(
+    element: ElementRef<'_>,
+    conditions_ns: &str,
+    text_lang: Option<&str>,
+    what: ErrorKind,
+    parse_condition: impl Fn(ElementRef<'_>) -> C,
+) -> Result<(C, LangMap, Option<Element>), Malformed> {
+    let mut condition = None;
+    let mut texts = LangMap::new();
+    let mut app = None;
+    for child in element.children() {
+        if child.ns() != conditions_ns {
+            if app.replace(child.to_owned()).is_some() {
+                return Err(Malformed::Duplicate {
+                    element: "application-specific condition",
+                });
+            }
+        } else if child.name() == "text" {
+            texts.insert_parsed(child, text_lang, what.text)?;
+        } else if condition.replace(parse_condition(child)).is_some() {
+            return Err(Malformed::Duplicate {
+                element: what.condition,
+            });
+        }
+    }
+    let condition = condition.ok_or(Malformed::Missing {
+        element: what.condition,
+    })?;
+    Ok((condition, texts, app))
+}
+
+/// How [`error_body`] names the parts of one kind of error in messages.
+pub(crate) struct ErrorKind {
+    pub(crate) text: &'static str,
+    pub(crate) condition: &'static str,
 }
 
 /// The first payload `name` in namespace `ns`.

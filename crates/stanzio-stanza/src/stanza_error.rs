@@ -7,6 +7,7 @@ use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 
 use crate::NS_STANZAS;
+use crate::common::{ErrorKind, error_body};
 use crate::error::Malformed;
 use crate::text::LangMap;
 
@@ -288,29 +289,17 @@ impl StanzaError {
             .attr("by")
             .map(|by| Jid::new(by).map_err(|source| Malformed::jid("by", by, source)))
             .transpose()?;
-        let mut condition = None;
-        let mut texts = LangMap::new();
-        let mut app = None;
-        for child in element.children() {
-            if child.ns() != NS_STANZAS {
-                // §8.3.2: at most one application-specific element.
-                if app.replace(child.to_owned()).is_some() {
-                    return Err(Malformed::Duplicate {
-                        element: "application-specific condition",
-                    });
-                }
-            } else if child.name() == "text" {
-                texts.insert_parsed(child, element.lang().or(inherited), "error text")?;
-            } else if condition.replace(Condition::parse(child)).is_some() {
-                // §8.3.2: exactly one defined condition.
-                return Err(Malformed::Duplicate {
-                    element: "error condition",
-                });
-            }
-        }
-        let condition = condition.ok_or(Malformed::Missing {
-            element: "error condition",
-        })?;
+        let kind = ErrorKind {
+            text: "error text",
+            condition: "error condition",
+        };
+        let (condition, texts, app) = error_body(
+            element,
+            NS_STANZAS,
+            element.lang().or(inherited),
+            kind,
+            Condition::parse,
+        )?;
         Ok(StanzaError {
             type_,
             condition,

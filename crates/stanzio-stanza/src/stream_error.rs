@@ -6,6 +6,7 @@ use std::fmt;
 use stanzio_xml::{Element, ElementRef, NS_STREAM, NS_XML, ReadError, XmlCondition, XmlWriter};
 
 use crate::NS_STREAM_ERRORS;
+use crate::common::{ErrorKind, error_body};
 use crate::error::Malformed;
 use crate::text::LangMap;
 
@@ -228,29 +229,19 @@ impl StreamError {
                 element: "stream:error",
             });
         }
-        let mut condition = None;
-        let mut texts = LangMap::new();
-        let mut app = None;
-        for child in element.children() {
-            if child.ns() != NS_STREAM_ERRORS {
-                if app.replace(child.to_owned()).is_some() {
-                    return Err(Malformed::Duplicate {
-                        element: "application-specific condition",
-                    });
-                }
-            } else if child.name() == "text" {
-                texts.insert_parsed(child, element.lang(), "stream error text")?;
-            } else if condition.replace(StreamCondition::parse(child)).is_some() {
-                // §4.9.2: exactly one defined condition.
-                return Err(Malformed::Duplicate {
-                    element: "stream error condition",
-                });
-            }
-        }
+        let kind = ErrorKind {
+            text: "stream error text",
+            condition: "stream error condition",
+        };
+        let (condition, texts, app) = error_body(
+            element,
+            NS_STREAM_ERRORS,
+            element.lang(),
+            kind,
+            StreamCondition::parse,
+        )?;
         Ok(StreamError {
-            condition: condition.ok_or(Malformed::Missing {
-                element: "stream error condition",
-            })?,
+            condition,
             texts,
             app,
             lang: element.lang().map(str::to_owned),
