@@ -14,9 +14,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sasl::client::Mechanism as _;
+use stanzio_sasl::rand_core::{CryptoRng, RngCore, impls};
 use stanzio_sasl::{
-    ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, RandomSource, ServerConfig,
-    ServerMechanism, ServerStep, StoredCredentials, select,
+    ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, ServerConfig, ServerMechanism,
+    ServerStep, StoredCredentials, select,
 };
 
 const ITERATIONS: u32 = 4096;
@@ -24,8 +25,14 @@ const MECHANISM: &str = "SCRAM-SHA-256";
 
 /// Counter-based bytes: different nonces on every call.
 struct Counter(u64);
-impl RandomSource for Counter {
-    fn fill(&mut self, buf: &mut [u8]) {
+impl RngCore for Counter {
+    fn next_u32(&mut self) -> u32 {
+        impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, buf: &mut [u8]) {
         for b in buf {
             self.0 = self
                 .0
@@ -35,14 +42,22 @@ impl RandomSource for Counter {
         }
     }
 }
+impl CryptoRng for Counter {}
 
 /// The same bytes on every call: replayable exchanges.
 struct Fixed;
-impl RandomSource for Fixed {
-    fn fill(&mut self, buf: &mut [u8]) {
+impl RngCore for Fixed {
+    fn next_u32(&mut self) -> u32 {
+        impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, buf: &mut [u8]) {
         buf.fill(0x5A);
     }
 }
+impl CryptoRng for Fixed {}
 
 struct Fixture {
     config: ServerConfig,
@@ -99,7 +114,10 @@ impl Fixture {
         v
     }
 
-    fn stanzio_exchange(&self, rng: &mut dyn RandomSource) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+    fn stanzio_exchange(
+        &self,
+        rng: &mut impl CryptoRng,
+    ) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
         let mut client = ClientMechanism::new(&self.selection, &self.credentials, rng).unwrap();
         let mut server = ServerMechanism::new(&self.config, None, MECHANISM, rng).unwrap();
         let c1 = client.initial_response().unwrap();
@@ -110,7 +128,7 @@ impl Fixture {
         (c1, s1, c2, s2)
     }
 
-    fn sasl_exchange(&self, rng: &mut dyn RandomSource) {
+    fn sasl_exchange(&self, rng: &mut impl CryptoRng) {
         let mut client = sasl::client::mechanisms::Scram::<sasl::common::scram::Sha256>::new(
             "user",
             "pencil",

@@ -14,11 +14,12 @@
 
 use std::error::Error;
 
+use stanzio_sasl::rand_core::{CryptoRng, RngCore, impls};
 use stanzio_sasl::{
-    ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, Mechanism, RandomSource,
-    ServerConfig, ServerMechanism, ServerStep, StoredCredentials, TlsInfo, TlsVersion, select,
+    ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, Mechanism, ServerConfig,
+    ServerMechanism, ServerStep, StoredCredentials, TlsInfo, TlsVersion, select,
 };
-use stanzio_stanza::{IqPayload, Stanza};
+use stanzio_stanza::{IqPayload, Stanza, StreamContext};
 use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader, StreamWriter};
 
 const RECORDED: &[u8] = include_bytes!("../tests/data/prosody-alice-s2c.xml");
@@ -45,7 +46,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 fn read_session(mut input: &[u8]) -> Result<(), Box<dyn Error>> {
     let mut reader = StreamReader::new(Limits::default());
     let writer = StreamWriter::new(ContentNamespace::Client);
-    let mut stream_lang = None;
+    let mut ctx = StreamContext::new(ContentNamespace::Client);
     let (mut stanzas, mut round_trips) = (0, 0);
     while let Some(event) = reader.read(&mut input)? {
         match event {
@@ -56,10 +57,11 @@ fn read_session(mut input: &[u8]) -> Result<(), Box<dyn Error>> {
                     header.id.as_deref().unwrap_or("-"),
                     header.version.as_deref().unwrap_or("-"),
                 );
-                stream_lang = header.lang;
+                // Each stream (a restart opens a new one) has its own language.
+                ctx = StreamContext::from_header(&header, ContentNamespace::Client);
             }
             StreamEvent::Element(element) => {
-                match Stanza::from_element(element.root(), stream_lang.as_deref()) {
+                match Stanza::from_element(element.root(), &ctx) {
                     Ok(stanza) => {
                         stanzas += 1;
                         println!("S: {}", describe(&stanza));
@@ -68,7 +70,7 @@ fn read_session(mut input: &[u8]) -> Result<(), Box<dyn Error>> {
                         let mut w = writer.element(&mut out);
                         stanza.write_to(&mut w);
                         w.finish()?;
-                        if reread(&out, stream_lang.as_deref())? == stanza {
+                        if reread(&out, &ctx)? == stanza {
                             round_trips += 1;
                         } else {
                             println!("   !! did not survive a round trip");
@@ -94,7 +96,7 @@ fn read_session(mut input: &[u8]) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn reread(bytes: &[u8], lang: Option<&str>) -> Result<Stanza, Box<dyn Error>> {
+fn reread(bytes: &[u8], ctx: &StreamContext) -> Result<Stanza, Box<dyn Error>> {
     let mut stream = b"<stream:stream xmlns='jabber:client' \
         xmlns:stream='http://etherx.jabber.org/streams'>"
         .to_vec();
@@ -104,7 +106,7 @@ fn reread(bytes: &[u8], lang: Option<&str>) -> Result<Stanza, Box<dyn Error>> {
     loop {
         match reader.read(&mut input)? {
             Some(StreamEvent::Element(element)) => {
-                return Ok(Stanza::from_element(element.root(), lang)?);
+                return Ok(Stanza::from_element(element.root(), ctx)?);
             }
             Some(_) => continue,
             None => return Err("the written stanza did not read back".into()),
@@ -133,7 +135,7 @@ fn describe(stanza: &Stanza) -> String {
             };
             format!(
                 "iq {} id={} from {from}{element}",
-                iq.payload.type_str(),
+                iq.payload.type_().as_str(),
                 iq.id
             )
         }
@@ -150,17 +152,27 @@ fn describe_nonza(element: &Element) -> String {
 }
 
 /// Randomness for nonces and salts: the OS generator. (An adapter passes
-/// its own; tests pass a fixed sequence.)
+/// `rand_core::OsRng`; tests pass a fixed sequence.)
 struct OsRandom;
 
-impl RandomSource for OsRandom {
-    fn fill(&mut self, buf: &mut [u8]) {
+impl RngCore for OsRandom {
+    fn next_u32(&mut self) -> u32 {
+        impls::next_u32_via_fill(self)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        impls::next_u64_via_fill(self)
+    }
+
+    fn fill_bytes(&mut self, buf: &mut [u8]) {
         use std::io::Read;
         std::fs::File::open("/dev/urandom")
             .and_then(|mut f| f.read_exact(buf))
             .expect("/dev/urandom is readable");
     }
 }
+
+impl CryptoRng for OsRandom {}
 
 fn scram_login() -> Result<(), Box<dyn Error>> {
     let mut rng = OsRandom;

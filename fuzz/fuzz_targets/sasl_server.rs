@@ -5,17 +5,25 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use stanzio_sasl::rand_core::{CryptoRng, RngCore, impls};
 use stanzio_sasl::{
-    ChannelBindingType, HashAlgorithm, Mechanism, RandomSource, ServerConfig, ServerMechanism,
-    ServerStep, StoredCredentials, TlsInfo, TlsVersion,
+    ChannelBindingType, HashAlgorithm, Mechanism, ServerConfig, ServerMechanism, ServerStep,
+    StoredCredentials, TlsInfo, TlsVersion,
 };
 
 struct Fixed;
-impl RandomSource for Fixed {
-    fn fill(&mut self, buf: &mut [u8]) {
+impl RngCore for Fixed {
+    fn next_u32(&mut self) -> u32 {
+        impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, buf: &mut [u8]) {
         buf.fill(0x42);
     }
 }
+impl CryptoRng for Fixed {}
 
 const MECHANISMS: [&str; 6] = [
     "SCRAM-SHA-1",
@@ -27,7 +35,9 @@ const MECHANISMS: [&str; 6] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let [pick, known, rest @ ..] = data else { return };
+    let [pick, known, rest @ ..] = data else {
+        return;
+    };
     let (first, last) = match rest.iter().position(|&b| b == 0xFF) {
         Some(i) => (&rest[..i], &rest[i + 1..]),
         None => (rest, &[][..]),
@@ -35,7 +45,8 @@ fuzz_target!(|data: &[u8]| {
     let mut config = ServerConfig::new(*b"fuzz secret");
     config.mechanisms = Mechanism::ALL.to_vec();
     config.fake_iterations = 1;
-    let tls = TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [7; 32]);
+    let tls =
+        TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [7; 32]);
     let name = MECHANISMS[usize::from(*pick) % MECHANISMS.len()];
     let mut server = ServerMechanism::new(&config, Some(&tls), name, &mut Fixed).unwrap();
     let mut step = server.handle_response(first).unwrap();
@@ -44,12 +55,16 @@ fuzz_target!(|data: &[u8]| {
             Mechanism::Scram { hash, .. } => hash,
             _ => HashAlgorithm::Sha256,
         };
-        let record = (known & 1 == 1).then(|| StoredCredentials::derive(hash, "pw", b"salt", 1).unwrap());
+        let record =
+            (known & 1 == 1).then(|| StoredCredentials::derive(hash, "pw", b"salt", 1).unwrap());
         step = server.provide_credentials(record).unwrap();
     }
     if let ServerStep::Challenge(_) = step {
         let last_step = server.handle_response(last).unwrap();
-        assert!(matches!(last_step, ServerStep::Success { .. } | ServerStep::Failure(_)));
+        assert!(matches!(
+            last_step,
+            ServerStep::Success { .. } | ServerStep::Failure(_)
+        ));
         assert!(server.handle_response(last).is_err());
     }
 });

@@ -3,7 +3,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use crate::crypto::{self, DerivedKeys, RandomSource};
+use rand_core::CryptoRng;
+
+use crate::crypto::{self, DerivedKeys};
 use crate::downgrade_protection_hash;
 use crate::error::{ClientError, PrepError, Stage};
 use crate::scram::{self, ParseError, ServerFinal};
@@ -106,10 +108,10 @@ impl ClientMechanism {
     /// # Errors
     /// [`ClientError::Credentials`] when SASLprep rejects the username or password, and
     /// [`ClientError::CredentialsMismatch`] when the credentials do not fit the mechanism.
-    pub fn new(
+    pub fn new<R: CryptoRng + ?Sized>(
         selection: &Selection,
         credentials: &Credentials,
-        rng: &mut dyn RandomSource,
+        rng: &mut R,
     ) -> Result<Self, ClientError> {
         let nonce = match selection.mechanism {
             Mechanism::Scram { .. } => crypto::nonce(rng),

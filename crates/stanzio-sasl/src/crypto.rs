@@ -1,5 +1,5 @@
 //! The SCRAM primitives of RFC 5802 §2.2 and §3, written once, generic over the hash,
-//! plus the caller-supplied random source and the server's credential records.
+//! and the server's credential records.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -8,16 +8,11 @@ use hmac::{EagerHash, Hmac, KeyInit, Mac};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
+use rand_core::CryptoRng;
+
 use crate::HashAlgorithm;
 use crate::error::PrepError;
 use crate::prep;
-
-/// Where nonces and salts come from. The crate never draws random numbers itself, so
-/// the caller picks the generator (an OS CSPRNG in production, a fixed sequence in tests).
-pub trait RandomSource {
-    /// Fills `buf` with random bytes.
-    fn fill(&mut self, buf: &mut [u8]);
-}
 
 /// Random bytes per nonce: 24 bytes = 192 bits, printed as 32 base64 characters, which
 /// never contain `,` (RFC 5802 §7 `printable`).
@@ -27,9 +22,9 @@ const NONCE_BYTES: usize = 24;
 pub const SALT_LEN: usize = 16;
 
 /// A fresh nonce from `rng`.
-pub(crate) fn nonce(rng: &mut dyn RandomSource) -> String {
+pub(crate) fn nonce<R: CryptoRng + ?Sized>(rng: &mut R) -> String {
     let mut bytes = [0u8; NONCE_BYTES];
-    rng.fill(&mut bytes);
+    rng.fill_bytes(&mut bytes);
     BASE64.encode(bytes)
 }
 
@@ -189,14 +184,14 @@ impl StoredCredentials {
     ///
     /// # Errors
     /// As for [`derive`](Self::derive).
-    pub fn generate(
+    pub fn generate<R: CryptoRng + ?Sized>(
         hash: HashAlgorithm,
         password: &str,
         iterations: u32,
-        rng: &mut dyn RandomSource,
+        rng: &mut R,
     ) -> Result<Self, PrepError> {
         let mut salt = [0u8; SALT_LEN];
-        rng.fill(&mut salt);
+        rng.fill_bytes(&mut salt);
         Self::derive(hash, password, &salt, iterations)
     }
 

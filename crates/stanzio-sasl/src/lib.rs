@@ -6,17 +6,21 @@
 //! The crate knows nothing of XML, sockets, TLS or clocks. It takes and returns the raw
 //! SASL payloads; the stream layer base64-encodes them into `<auth/>`, `<challenge/>`,
 //! `<response/>` and `<success/>`. Channel-binding data and the TLS version come from the
-//! caller ([`TlsInfo`]); nonces and salts from a caller-supplied [`RandomSource`].
+//! caller ([`TlsInfo`]); nonces and salts from a caller-supplied `rand_core`
+//! generator (`CryptoRng + RngCore`: `OsRng` in an adapter, a fixed sequence in tests).
 //!
 //! # Client
 //!
 //! ```
 //! use stanzio_sasl::*;
 //!
-//! # struct Counter(u8);
-//! # impl RandomSource for Counter {
-//! #     fn fill(&mut self, buf: &mut [u8]) { for b in buf { self.0 = self.0.wrapping_add(1); *b = self.0; } }
+//! # struct Counter(u64);
+//! # impl rand_core::RngCore for Counter {
+//! #     fn next_u32(&mut self) -> u32 { self.next_u64() as u32 }
+//! #     fn next_u64(&mut self) -> u64 { self.0 += 1; self.0 }
+//! #     fn fill_bytes(&mut self, dst: &mut [u8]) { rand_core::impls::fill_bytes_via_next(self, dst) }
 //! # }
+//! # impl rand_core::CryptoRng for Counter {}
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let mut rng = Counter(0);
 //! let tls = TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [9; 32]);
@@ -173,11 +177,14 @@ mod server;
 mod ssdp;
 
 pub use client::ClientMechanism;
-pub use crypto::{RandomSource, SALT_LEN, StoredCredentials};
+pub use crypto::{SALT_LEN, StoredCredentials};
 pub use error::{ClientError, Condition, Failure, PrepError, SelectionError, ServerError, Stage};
 pub use mechanism::{
     ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo, TlsVersion,
 };
+/// The `rand_core` this crate's API takes randomness through (`CryptoRng + RngCore`),
+/// re-exported for callers that have no other use for it.
+pub use rand_core;
 pub use scram::Gs2Flag;
 pub use select::{
     ClientPolicy, Credentials, DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS, Selection, select,

@@ -4,7 +4,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use crate::crypto::{self, RandomSource, StoredCredentials};
+use rand_core::CryptoRng;
+
+use crate::crypto::{self, StoredCredentials};
 use crate::error::{Condition, Failure, ServerError};
 use crate::scram::{self, ReceivedFlag};
 use crate::select::DEFAULT_MIN_ITERATIONS;
@@ -259,11 +261,11 @@ impl ServerMechanism {
     /// # Errors
     /// A [`Failure`] to send at once: `encryption-required` for PLAIN or EXTERNAL
     /// without TLS, `invalid-mechanism` for anything else not offered on this connection.
-    pub fn new(
+    pub fn new<R: CryptoRng + ?Sized>(
         config: &ServerConfig,
         tls: Option<&TlsInfo>,
         requested: &str,
-        rng: &mut dyn RandomSource,
+        rng: &mut R,
     ) -> Result<Self, Failure> {
         let offer = config.offer(tls);
         let mechanism = Mechanism::from_name(requested)

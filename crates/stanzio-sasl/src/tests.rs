@@ -5,15 +5,28 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use rand_core::{CryptoRng, RngCore};
+
 use crate::*;
 
-/// Never called by these tests' machines except where a nonce is drawn and then replaced.
+/// Only ever draws nonces that these tests replace with the published ones.
 struct Zeros;
-impl RandomSource for Zeros {
-    fn fill(&mut self, buf: &mut [u8]) {
-        buf.fill(0);
+
+impl RngCore for Zeros {
+    fn next_u32(&mut self) -> u32 {
+        0
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        dst.fill(0);
     }
 }
+
+impl CryptoRng for Zeros {}
 
 struct Vector {
     hash: HashAlgorithm,

@@ -4,23 +4,32 @@
 
 use std::collections::HashMap;
 
+use stanzio_sasl::rand_core::{self, CryptoRng, RngCore};
 use stanzio_sasl::*;
 
-/// Deterministic random source (SplitMix64).
+/// Deterministic generator (SplitMix64), so that every run sends the same nonces. It
+/// claims `CryptoRng` only because the API asks for one; it is not one.
 pub struct TestRng(pub u64);
 
-impl RandomSource for TestRng {
-    fn fill(&mut self, buf: &mut [u8]) {
-        for chunk in buf.chunks_mut(8) {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^= z >> 31;
-            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
-        }
+impl RngCore for TestRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        rand_core::impls::fill_bytes_via_next(self, dst);
     }
 }
+
+impl CryptoRng for TestRng {}
 
 /// Which way a payload travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
