@@ -199,7 +199,7 @@ fn scram_login() -> Result<(), Box<dyn Error>> {
     let credentials = Credentials::password("alice", "secret");
     let selection = select(&offer, Some(&tls), &credentials, &ClientPolicy::default())?;
     let mut client = ClientMechanism::new(&selection, &credentials, &mut rng)?;
-    let name = client.mechanism().name();
+    let name = client.mechanism().as_str();
     let mut server = ServerMechanism::new(&config, Some(&tls), name, &mut rng)?;
 
     let first = client.initial_response()?;

@@ -383,7 +383,7 @@ impl ScramClient {
         // XEP-0515 §4.2: the server's view of the TLS version must equal ours.
         if let Some(t) = server_first.tls_version {
             let ours = self.selection.tls_version;
-            if ours.map(|v| v.hex()) != Some(t) {
+            if ours.map(|v| v.as_str()) != Some(t) {
                 return Err(ClientError::TlsVersionMismatch {
                     server: t.to_owned(),
                     ours,

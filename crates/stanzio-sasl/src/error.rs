@@ -1,6 +1,14 @@
 //! Error types: preparation, selection, client-side refusals, server conditions.
 
+use std::str::FromStr;
+
 use crate::{Mechanism, TlsVersion};
+
+/// A name this crate does not know: a mechanism it does not implement, an unregistered
+/// channel-binding type, a failure condition RFC 6120 §6.5 does not define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown name")]
+pub struct UnknownName;
 
 /// A username, password or authzid that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -179,10 +187,10 @@ pub enum ClientError {
     SuccessWithoutSignature,
 }
 
-/// An RFC 6120 §6.5 SASL failure condition.
+/// An RFC 6120 §6.5 SASL failure condition: the child of `<failure/>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Condition {
+pub enum SaslCondition {
     /// §6.5.1: the client sent `<abort/>`.
     Aborted,
     /// §6.5.2: the account is disabled (caller-issued).
@@ -207,9 +215,24 @@ pub enum Condition {
     TemporaryAuthFailure,
 }
 
-impl Condition {
+impl SaslCondition {
+    /// Every condition, in the order of RFC 6120 §6.5.
+    pub const ALL: [SaslCondition; 11] = [
+        Self::Aborted,
+        Self::AccountDisabled,
+        Self::CredentialsExpired,
+        Self::EncryptionRequired,
+        Self::IncorrectEncoding,
+        Self::InvalidAuthzid,
+        Self::InvalidMechanism,
+        Self::MalformedRequest,
+        Self::MechanismTooWeak,
+        Self::NotAuthorized,
+        Self::TemporaryAuthFailure,
+    ];
+
     /// The element name inside `<failure/>`.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Aborted => "aborted",
             Self::AccountDisabled => "account-disabled",
@@ -226,12 +249,25 @@ impl Condition {
     }
 }
 
+impl FromStr for SaslCondition {
+    type Err = UnknownName;
+
+    /// The condition with this element name; a name outside RFC 6120 §6.5 (a server's own
+    /// extension) is [`UnknownName`], for the caller to treat as a failure all the same.
+    fn from_str(name: &str) -> Result<Self, UnknownName> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == name)
+            .ok_or(UnknownName)
+    }
+}
+
 /// A server-side authentication failure: the condition and a human-readable `<text/>`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}: {text}", condition.name())]
+#[error("{}: {text}", condition.as_str())]
 pub struct Failure {
     /// The RFC 6120 §6.5 condition.
-    pub condition: Condition,
+    pub condition: SaslCondition,
     /// Explanation for `<text/>`. For SCRAM errors it starts with the RFC 5802 §7
     /// `server-error-value` where one applies (e.g. `channel-bindings-dont-match`).
     pub text: String,
@@ -239,7 +275,7 @@ pub struct Failure {
 
 impl Failure {
     /// A failure with the given condition and text.
-    pub fn new(condition: Condition, text: impl Into<String>) -> Self {
+    pub fn new(condition: SaslCondition, text: impl Into<String>) -> Self {
         Self {
             condition,
             text: text.into(),
@@ -265,4 +301,37 @@ pub enum ServerError {
         /// What the record holds.
         provided: crate::HashAlgorithm,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The element names exactly as RFC 6120 §6.5.1 to §6.5.11 spell them.
+    #[test]
+    fn condition_names_are_rfc6120_section_6_5() {
+        let rfc = [
+            (SaslCondition::Aborted, "aborted"),
+            (SaslCondition::AccountDisabled, "account-disabled"),
+            (SaslCondition::CredentialsExpired, "credentials-expired"),
+            (SaslCondition::EncryptionRequired, "encryption-required"),
+            (SaslCondition::IncorrectEncoding, "incorrect-encoding"),
+            (SaslCondition::InvalidAuthzid, "invalid-authzid"),
+            (SaslCondition::InvalidMechanism, "invalid-mechanism"),
+            (SaslCondition::MalformedRequest, "malformed-request"),
+            (SaslCondition::MechanismTooWeak, "mechanism-too-weak"),
+            (SaslCondition::NotAuthorized, "not-authorized"),
+            (
+                SaslCondition::TemporaryAuthFailure,
+                "temporary-auth-failure",
+            ),
+        ];
+        assert_eq!(rfc.map(|(c, _)| c), SaslCondition::ALL);
+        for (condition, name) in rfc {
+            assert_eq!(condition.as_str(), name);
+            assert_eq!(name.parse(), Ok(condition));
+        }
+        assert_eq!("bad-auth".parse::<SaslCondition>(), Err(UnknownName));
+        assert_eq!("Aborted".parse::<SaslCondition>(), Err(UnknownName));
+    }
 }

@@ -33,9 +33,9 @@
 //! let credentials = Credentials::password("juliet", "r0m30");
 //! let selection = select(&offer, Some(&tls), &credentials, &ClientPolicy::default())?;
 //! let mut client = ClientMechanism::new(&selection, &credentials, &mut rng)?;
-//! assert_eq!(client.mechanism().name(), "SCRAM-SHA-512-PLUS");
+//! assert_eq!(client.mechanism().as_str(), "SCRAM-SHA-512-PLUS");
 //!
-//! let mut server = ServerMechanism::new(&config, Some(&tls), client.mechanism().name(), &mut rng)?;
+//! let mut server = ServerMechanism::new(&config, Some(&tls), client.mechanism().as_str(), &mut rng)?;
 //! let ServerStep::CredentialsNeeded { username, .. } =
 //!     server.handle_response(&client.initial_response()?)?
 //! else { unreachable!() };
@@ -168,17 +168,20 @@
 
 mod client;
 mod crypto;
+mod downgrade;
 mod error;
 mod mechanism;
 mod prep;
 mod scram;
 mod select;
 mod server;
-mod ssdp;
 
 pub use client::ClientMechanism;
 pub use crypto::{SALT_LEN, StoredCredentials};
-pub use error::{ClientError, Condition, Failure, PrepError, SelectionError, ServerError, Stage};
+pub use downgrade::downgrade_protection_hash;
+pub use error::{
+    ClientError, Failure, PrepError, SaslCondition, SelectionError, ServerError, Stage, UnknownName,
+};
 pub use mechanism::{
     ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo, TlsVersion,
 };
@@ -190,7 +193,6 @@ pub use select::{
     ClientPolicy, Credentials, DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS, Selection, select,
 };
 pub use server::{Identity, ServerConfig, ServerMechanism, ServerStep};
-pub use ssdp::downgrade_protection_hash;
 
 #[cfg(test)]
 mod tests;

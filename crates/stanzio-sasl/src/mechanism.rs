@@ -1,6 +1,10 @@
 //! Names shared by both sides: mechanisms, hashes, channel-binding types, TLS
 //! versions, and what a server offers.
 
+use std::str::FromStr;
+
+use crate::error::UnknownName;
+
 /// A channel-binding type (RFC 5056 §2.1, IANA "Channel-Binding Types").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -15,23 +19,31 @@ pub enum ChannelBindingType {
 }
 
 impl ChannelBindingType {
-    /// Strongest first (PROTOCOL-NOTES §2, XEP-0440 §3 rule 7): tls-exporter binds the
-    /// session's keys, tls-unique the handshake, tls-server-end-point only the certificate.
+    /// Strongest first (XEP-0440 §3 rule 7): tls-exporter binds the session's keys
+    /// (RFC 9266 §2), tls-unique the handshake (RFC 5929 §3), tls-server-end-point only the
+    /// certificate (RFC 5929 §4).
     pub const ALL: [ChannelBindingType; 3] =
         [Self::TlsExporter, Self::TlsUnique, Self::TlsServerEndPoint];
 
     /// The registered name, used in the GS2 header (`p=tls-exporter`) and in XEP-0440.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::TlsExporter => "tls-exporter",
             Self::TlsUnique => "tls-unique",
             Self::TlsServerEndPoint => "tls-server-end-point",
         }
     }
+}
 
-    /// Parses a registered name (exact match; unknown names give `None`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name() == name)
+impl FromStr for ChannelBindingType {
+    type Err = UnknownName;
+
+    /// The type with this registered name (exact match).
+    fn from_str(name: &str) -> Result<Self, UnknownName> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name)
+            .ok_or(UnknownName)
     }
 }
 
@@ -61,7 +73,7 @@ impl HashAlgorithm {
     }
 
     /// The hash part of the mechanism name (`SHA-256`).
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Sha1 => "SHA-1",
             Self::Sha256 => "SHA-256",
@@ -109,7 +121,7 @@ impl Mechanism {
     }
 
     /// The IANA-registered name, as it appears in `<mechanism/>` and `<auth mechanism=''/>`.
-    pub fn name(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Plain => "PLAIN",
             Self::External => "EXTERNAL",
@@ -124,17 +136,25 @@ impl Mechanism {
             },
         }
     }
+}
 
-    /// Parses a mechanism name. SASL names are upper case (RFC 4422 §3.1), so the match is
-    /// exact; unknown names (`DIGEST-MD5`, `X-OAUTH2`) give `None`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.name() == name)
+impl FromStr for Mechanism {
+    type Err = UnknownName;
+
+    /// The mechanism with this name. SASL names are upper case (RFC 4422 §3.1), so the
+    /// match is exact; names this crate does not implement (`DIGEST-MD5`, `X-OAUTH2`) are
+    /// [`UnknownName`].
+    fn from_str(name: &str) -> Result<Self, UnknownName> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == name)
+            .ok_or(UnknownName)
     }
 }
 
 impl std::fmt::Display for Mechanism {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.as_str())
     }
 }
 
@@ -153,8 +173,9 @@ pub enum TlsVersion {
 }
 
 impl TlsVersion {
-    /// The XEP-0515 `t` attribute value: the protocol version as four lowercase hex digits.
-    pub fn hex(self) -> &'static str {
+    /// The XEP-0515 `t` attribute value: the protocol version as four lowercase hex digits
+    /// (XEP-0515 §4.1).
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Tls10 => "0301",
             Self::Tls11 => "0302",
@@ -272,7 +293,7 @@ impl ServerOffer {
 
     /// Whether `mechanism` is in the list.
     pub fn offers(&self, mechanism: Mechanism) -> bool {
-        self.mechanisms.iter().any(|m| m == mechanism.name())
+        self.mechanisms.iter().any(|m| m == mechanism.as_str())
     }
 
     /// Whether any SCRAM `-PLUS` mechanism is in the list.
@@ -286,7 +307,7 @@ impl ServerOffer {
     pub fn advertises_binding(&self, kind: ChannelBindingType) -> bool {
         self.channel_binding_types
             .as_ref()
-            .is_some_and(|types| types.iter().any(|t| t == kind.name()))
+            .is_some_and(|types| types.iter().any(|t| t == kind.as_str()))
     }
 }
 
@@ -297,10 +318,17 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for m in Mechanism::ALL {
-            assert_eq!(Mechanism::from_name(m.name()), Some(m));
+            assert_eq!(m.as_str().parse(), Ok(m));
         }
-        assert_eq!(Mechanism::from_name("scram-sha-1"), None);
-        assert_eq!(Mechanism::from_name("DIGEST-MD5"), None);
+        for kind in ChannelBindingType::ALL {
+            assert_eq!(kind.as_str().parse(), Ok(kind));
+        }
+        assert_eq!("scram-sha-1".parse::<Mechanism>(), Err(UnknownName));
+        assert_eq!("DIGEST-MD5".parse::<Mechanism>(), Err(UnknownName));
+        assert_eq!(
+            "TLS-EXPORTER".parse::<ChannelBindingType>(),
+            Err(UnknownName)
+        );
     }
 
     #[test]

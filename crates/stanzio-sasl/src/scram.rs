@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use crate::prep;
-use crate::{ChannelBindingType, Condition, Failure};
+use crate::{ChannelBindingType, Failure, SaslCondition};
 
 /// The GS2 channel-binding flag the client sends (RFC 5802 §6, §7 `gs2-cbind-flag`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub(crate) fn gs2_header(flag: Gs2Flag, authzid: Option<&str>) -> String {
     let mut header = match flag {
         Gs2Flag::NoBinding => String::from("n,"),
         Gs2Flag::ServerOfferedNoPlus => String::from("y,"),
-        Gs2Flag::Bind(kind) => format!("p={},", kind.name()),
+        Gs2Flag::Bind(kind) => format!("p={},", kind.as_str()),
     };
     if let Some(authzid) = authzid {
         header.push_str("a=");
@@ -72,7 +72,7 @@ fn is_nonce(s: &str) -> bool {
 }
 
 fn malformed(text: &str) -> Failure {
-    Failure::new(Condition::MalformedRequest, text)
+    Failure::new(SaslCondition::MalformedRequest, text)
 }
 
 /// Parses a client-first-message (RFC 5802 §7). Errors carry the RFC 6120 condition.
@@ -99,7 +99,10 @@ pub(crate) fn parse_client_first(msg: &str) -> Result<ClientFirst<'_>, Failure> 
             .strip_prefix("a=")
             .ok_or_else(|| malformed("GS2 header has an attribute other than a="))?;
         Some(prep::unescape_saslname(escaped).ok_or_else(|| {
-            Failure::new(Condition::InvalidAuthzid, "authzid is not a valid saslname")
+            Failure::new(
+                SaslCondition::InvalidAuthzid,
+                "authzid is not a valid saslname",
+            )
         })?)
     };
     let gs2_header = msg.get(..msg.len() - bare.len()).unwrap_or_default();
@@ -316,7 +319,7 @@ mod tests {
         assert_eq!(m.nonce, "abc");
         // An invalid authzid escape: invalid-authzid (the a= value contains "=40").
         let e = parse_client_first("n,a=x=40y,n=u,r=a").unwrap_err();
-        assert_eq!(e.condition, Condition::InvalidAuthzid);
+        assert_eq!(e.condition, SaslCondition::InvalidAuthzid);
     }
 
     #[test]

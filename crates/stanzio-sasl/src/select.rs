@@ -253,7 +253,7 @@ fn binding_type(offer: &ServerOffer, tls: &TlsInfo) -> Option<ChannelBindingType
 /// let tls = TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [7; 32]);
 /// let creds = Credentials::password("juliet", "r0m30");
 /// let sel = select(&offer, Some(&tls), &creds, &ClientPolicy::default())?;
-/// assert_eq!(sel.mechanism().name(), "SCRAM-SHA-256-PLUS");
+/// assert_eq!(sel.mechanism().as_str(), "SCRAM-SHA-256-PLUS");
 /// assert_eq!(sel.gs2_flag(), Gs2Flag::Bind(ChannelBindingType::TlsExporter));
 /// # Ok::<(), SelectionError>(())
 /// ```

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rand_core::CryptoRng;
 
 use crate::crypto::{self, StoredCredentials};
-use crate::error::{Condition, Failure, ServerError};
+use crate::error::{Failure, SaslCondition, ServerError};
 use crate::scram::{self, ReceivedFlag};
 use crate::select::DEFAULT_MIN_ITERATIONS;
 use crate::{ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo};
@@ -90,7 +90,7 @@ impl ServerConfig {
             .mechanisms
             .iter()
             .filter(|&&m| Self::usable(m, tls))
-            .map(|m| m.name().to_owned());
+            .map(|m| m.as_str().to_owned());
         let mut offer = ServerOffer::new(mechanisms);
         // XEP-0440 types only next to a -PLUS mechanism: types without one make clients
         // abort (XEP-0440 §3 rule 5).
@@ -99,7 +99,7 @@ impl ServerConfig {
             let types = ChannelBindingType::ALL
                 .into_iter()
                 .filter(|&kind| tls.binding(kind).is_some())
-                .map(ChannelBindingType::name);
+                .map(ChannelBindingType::as_str);
             offer = offer.with_channel_binding_types(types);
         }
         offer
@@ -246,12 +246,12 @@ struct ScramPending {
     record: StoredCredentials,
 }
 
-fn fail(condition: Condition, text: &str) -> ServerStep {
+fn fail(condition: SaslCondition, text: &str) -> ServerStep {
     ServerStep::Failure(Failure::new(condition, text))
 }
 
 fn malformed(text: &str) -> ServerStep {
-    fail(Condition::MalformedRequest, text)
+    fail(SaslCondition::MalformedRequest, text)
 }
 
 impl ServerMechanism {
@@ -268,18 +268,20 @@ impl ServerMechanism {
         rng: &mut R,
     ) -> Result<Self, Failure> {
         let offer = config.offer(tls);
-        let mechanism = Mechanism::from_name(requested)
+        let mechanism = requested
+            .parse::<Mechanism>()
+            .ok()
             .filter(|&m| offer.offers(m))
             .ok_or_else(|| {
-                let configured = config.mechanisms.iter().any(|m| m.name() == requested);
+                let configured = config.mechanisms.iter().any(|m| m.as_str() == requested);
                 if configured && tls.is_none() && matches!(requested, "PLAIN" | "EXTERNAL") {
                     Failure::new(
-                        Condition::EncryptionRequired,
+                        SaslCondition::EncryptionRequired,
                         format!("{requested} needs TLS"),
                     )
                 } else {
                     Failure::new(
-                        Condition::InvalidMechanism,
+                        SaslCondition::InvalidMechanism,
                         format!("mechanism {requested:?} is not offered"),
                     )
                 }
@@ -311,7 +313,7 @@ impl ServerMechanism {
             // XEP-0515 §5: `t` only rides on XEP-0474's `h`.
             tls_version: tls
                 .filter(|_| config.announce_tls_version && config.downgrade_protection)
-                .map(|t| t.version.hex()),
+                .map(|t| t.version.as_str()),
             server_nonce,
             secret: config.secret.clone(),
             fake_iterations: config.fake_iterations,
@@ -377,7 +379,7 @@ impl ServerMechanism {
                     if crypto::ct_eq(&candidate.stored_key, &record.stored_key) {
                         self.success(Some(authcid), authzid, None)
                     } else {
-                        fail(Condition::NotAuthorized, "invalid username or password")
+                        fail(SaslCondition::NotAuthorized, "invalid username or password")
                     },
                 )
             }
@@ -410,10 +412,10 @@ impl ServerMechanism {
     }
 
     /// Ends the exchange with `condition`: for the client's `<abort/>` (use
-    /// [`Condition::Aborted`]) or the caller's own refusal (`account-disabled`,
+    /// [`SaslCondition::Aborted`]) or the caller's own refusal (`account-disabled`,
     /// `credentials-expired`, `invalid-authzid`, `temporary-auth-failure`,
     /// `mechanism-too-weak`). Returns the failure to send.
-    pub fn abort(&mut self, condition: Condition, text: impl Into<String>) -> Failure {
+    pub fn abort(&mut self, condition: SaslCondition, text: impl Into<String>) -> Failure {
         self.state = State::Finished;
         Failure::new(condition, text)
     }
@@ -446,7 +448,7 @@ impl ServerMechanism {
             Mechanism::External if text.is_empty() => self.success(None, None, None),
             Mechanism::External => match prep::authzid(text) {
                 Ok(authzid) => self.success(None, Some(authzid.to_owned()), None),
-                Err(_) => fail(Condition::InvalidAuthzid, "authzid contains NUL"),
+                Err(_) => fail(SaslCondition::InvalidAuthzid, "authzid contains NUL"),
             },
             Mechanism::Anonymous if text.chars().count() > MAX_TRACE_CHARS => {
                 malformed("ANONYMOUS trace is longer than 255 characters")
@@ -488,12 +490,17 @@ impl ServerMechanism {
         };
         // RFC 5802 §6 and §7: the flag must fit the mechanism and what we offered.
         let binding = match (plus, &first.flag) {
-            (true, ReceivedFlag::P(name)) => match ChannelBindingType::from_name(name)
+            (true, ReceivedFlag::P(name)) => match name
+                .parse::<ChannelBindingType>()
+                .ok()
                 .filter(|&kind| self.bindings.iter().any(|b| b.kind == kind))
             {
                 Some(kind) => Some(kind),
                 None => {
-                    return fail(Condition::NotAuthorized, "unsupported-channel-binding-type");
+                    return fail(
+                        SaslCondition::NotAuthorized,
+                        "unsupported-channel-binding-type",
+                    );
                 }
             },
             (true, _) => return malformed("a -PLUS mechanism needs the GS2 flag p="),
@@ -504,7 +511,7 @@ impl ServerMechanism {
                 // The client could bind and saw no -PLUS, but we offered one: the list
                 // was changed on the way (RFC 5802 §6).
                 return fail(
-                    Condition::NotAuthorized,
+                    SaslCondition::NotAuthorized,
                     "server-does-support-channel-binding",
                 );
             }
@@ -565,7 +572,7 @@ impl ServerMechanism {
             Err(failure) => return ServerStep::Failure(failure),
         };
         if last.nonce != pending.nonce {
-            return fail(Condition::NotAuthorized, "other-error: nonce mismatch");
+            return fail(SaslCondition::NotAuthorized, "other-error: nonce mismatch");
         }
         // RFC 5802 §6: always recompute c= from the header we received and our own
         // binding data, also for n and y.
@@ -575,12 +582,12 @@ impl ServerMechanism {
             expected_cb.extend_from_slice(data.map(|b| b.data.as_slice()).unwrap_or_default());
         }
         if last.channel_binding != expected_cb {
-            return fail(Condition::NotAuthorized, "channel-bindings-dont-match");
+            return fail(SaslCondition::NotAuthorized, "channel-bindings-dont-match");
         }
         let record = &pending.record;
         let hash = record.hash;
         if last.proof.len() != hash.output_len() {
-            return fail(Condition::NotAuthorized, "invalid-proof");
+            return fail(SaslCondition::NotAuthorized, "invalid-proof");
         }
         let auth = scram::auth_message(
             &pending.first.bare,
@@ -591,7 +598,7 @@ impl ServerMechanism {
         let client_key = crypto::xor(&last.proof, &client_signature);
         // Constant time, and the same path for fake records (unknown users).
         if !crypto::ct_eq(&hash.digest(&client_key), &record.stored_key) {
-            return fail(Condition::NotAuthorized, "invalid-proof");
+            return fail(SaslCondition::NotAuthorized, "invalid-proof");
         }
         let server_signature = hash.hmac(&record.server_key, &[&auth]);
         let server_final = format!("v={}", BASE64.encode(server_signature)).into_bytes();

@@ -63,7 +63,7 @@ const RFC7677: Vector = Vector {
 };
 
 fn client_side(v: &Vector) {
-    let name = Mechanism::scram(v.hash, false).name();
+    let name = Mechanism::scram(v.hash, false).as_str();
     let selection = select(
         &ServerOffer::new([name]),
         None,
@@ -86,7 +86,7 @@ fn client_side(v: &Vector) {
 }
 
 fn server_side(v: &Vector) {
-    let name = Mechanism::scram(v.hash, false).name();
+    let name = Mechanism::scram(v.hash, false).as_str();
     let mut config = ServerConfig::new(*b"k");
     // The RFC vectors predate XEP-0474.
     config.downgrade_protection = false;

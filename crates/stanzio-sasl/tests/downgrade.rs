@@ -48,7 +48,7 @@ fn stripping_plus_makes_a_binding_client_send_y_which_the_server_rejects() {
         Gs2Flag::ServerOfferedNoPlus
     );
     let failure = ex.server_failure.unwrap();
-    assert_eq!(failure.condition, Condition::NotAuthorized);
+    assert_eq!(failure.condition, SaslCondition::NotAuthorized);
     assert_eq!(failure.text, "server-does-support-channel-binding");
 }
 

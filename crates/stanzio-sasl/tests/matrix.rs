@@ -42,7 +42,7 @@ fn scram_case(hash: HashAlgorithm, binding: Option<ChannelBindingType>, authzid:
     };
     // Both sides have exactly this binding (or none); the XEP-0440 list says so.
     let tls = binding.iter().fold(TlsInfo::new(version), |t, &k| {
-        t.with_binding(k, format!("binding data {}", k.name()))
+        t.with_binding(k, format!("binding data {}", k.as_str()))
     });
     setup.server_tls = Some(tls.clone());
     setup.client_tls = Some(tls);
@@ -58,7 +58,7 @@ fn scram_case(hash: HashAlgorithm, binding: Option<ChannelBindingType>, authzid:
     // The client-first carries the binding flag and the escaped authzid.
     let first = String::from_utf8(ex.transcript[0].1.clone()).unwrap();
     let flag = match binding {
-        Some(k) => format!("p={}", k.name()),
+        Some(k) => format!("p={}", k.as_str()),
         None => "n".into(),
     };
     let escaped = authzid.map(|a| a.replace('=', "=3D").replace(',', "=2C"));
@@ -71,7 +71,7 @@ fn scram_case(hash: HashAlgorithm, binding: Option<ChannelBindingType>, authzid:
     assert_eq!(ex.transcript[1].0, Dir::ToClient);
     assert!(server_first.contains(",h="), "{server_first}");
     assert!(
-        server_first.contains(&format!(",t={}", version.hex())),
+        server_first.contains(&format!(",t={}", version.as_str())),
         "{server_first}"
     );
 }
@@ -138,7 +138,7 @@ fn plain_wrong_password_and_unknown_user_look_alike() {
         failures.push(setup.run().server_failure.unwrap());
     }
     assert_eq!(failures[0], failures[1]);
-    assert_eq!(failures[0].condition, Condition::NotAuthorized);
+    assert_eq!(failures[0].condition, SaslCondition::NotAuthorized);
 }
 
 #[test]
@@ -187,7 +187,7 @@ fn ejabberd_style_rejection_then_explicit_fallback() {
         Gs2Flag::Bind(ChannelBindingType::TlsExporter)
     );
     let failure = ex.server_failure.unwrap();
-    assert_eq!(failure.condition, Condition::NotAuthorized);
+    assert_eq!(failure.condition, SaslCondition::NotAuthorized);
     assert_eq!(failure.text, "channel-bindings-dont-match");
 
     let fallback = selection.without_channel_binding().unwrap();

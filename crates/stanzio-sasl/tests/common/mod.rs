@@ -184,7 +184,7 @@ impl<'a> Setup<'a> {
         let mut server = match ServerMechanism::new(
             &self.config,
             self.server_tls.as_ref(),
-            client.mechanism().name(),
+            client.mechanism().as_str(),
             &mut rng,
         ) {
             Ok(s) => s,
