@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use criterion::{Criterion, Throughput};
 use rxml::error::EndOrError;
 use rxml::{Parse, RawEvent, RawParser};
-use stanzio_stanza::Stanza;
+use stanzio_stanza::{Stanza, StreamContext};
 use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader, StreamWriter};
 
 const CHUNK: usize = 4096;
@@ -36,14 +36,16 @@ const STANZAS: usize = 5_000;
 /// stanzio: stream reader, then the typed stanza.
 fn stanzio_parse(stream: &[u8]) -> usize {
     let mut reader = StreamReader::new(Limits::default());
-    let mut lang = None;
+    let mut ctx = StreamContext::new(ContentNamespace::Client);
     let mut count = 0;
     for mut chunk in stream.chunks(CHUNK) {
         while let Some(event) = reader.read(&mut chunk).expect("corpus is valid") {
             match event {
-                StreamEvent::Header(header) => lang = header.lang,
+                StreamEvent::Header(header) => {
+                    ctx = StreamContext::from_header(&header, ContentNamespace::Client)
+                }
                 StreamEvent::Element(element) => {
-                    let stanza = Stanza::from_element(element.root(), lang.as_deref())
+                    let stanza = Stanza::from_element(element.root(), &ctx)
                         .expect("corpus stanzas are valid");
                     black_box(stanza);
                     // As the stream layer does: the arena's buffers serve
@@ -125,9 +127,10 @@ fn parsed_stanzas(stream: &[u8]) -> Vec<Stanza> {
     let mut reader = StreamReader::new(Limits::default());
     let mut input = stream;
     let mut stanzas = Vec::new();
+    let ctx = StreamContext::new(ContentNamespace::Client).with_lang("en");
     while let Some(event) = reader.read(&mut input).expect("corpus is valid") {
         if let StreamEvent::Element(element) = event {
-            stanzas.push(Stanza::from_element(element.root(), Some("en")).expect("valid"));
+            stanzas.push(Stanza::from_element(element.root(), &ctx).expect("valid"));
         }
     }
     stanzas

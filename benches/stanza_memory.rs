@@ -13,8 +13,8 @@ use std::alloc::System;
 use std::hint::black_box;
 
 use criterion::Criterion;
-use stanzio_stanza::Message;
-use stanzio_xml::{Limits, StreamEvent, StreamReader};
+use stanzio_stanza::{Message, StreamContext};
+use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -46,7 +46,8 @@ fn stanzio_message(xml: &[u8]) -> Message {
     let mut input = xml;
     loop {
         if let Some(StreamEvent::Element(element)) = reader.read(&mut input).expect("valid") {
-            return Message::from_element(element.root(), None).expect("valid message");
+            let ctx = StreamContext::new(ContentNamespace::Client);
+            return Message::from_element(element.root(), &ctx).expect("valid message");
         }
     }
 }

@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )]
 
-use stanzio_stanza::Stanza;
+use stanzio_stanza::{Stanza, StreamContext};
 use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader, StreamWriter};
 
 const NS_TLS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
@@ -75,18 +75,18 @@ fn restarts_after(element: &Element) -> bool {
 fn read(bytes: &[u8], chunk: usize) -> Vec<Seen> {
     let mut reader = StreamReader::new(Limits::default());
     let mut seen = Vec::new();
-    let mut lang = None;
+    let mut ctx = StreamContext::new(ContentNamespace::Client);
     for piece in bytes.chunks(chunk) {
         let mut piece = piece;
         while let Some(event) = reader.read(&mut piece).expect("recorded stream reads") {
             match event {
                 StreamEvent::Header(header) => {
-                    lang = header.lang.clone();
+                    ctx = StreamContext::from_header(&header, ContentNamespace::Client);
                     seen.push(Seen::Header(header.id));
                 }
                 StreamEvent::Element(element) => {
                     let restart = restarts_after(&element);
-                    match Stanza::from_element(element.root(), lang.as_deref()) {
+                    match Stanza::from_element(element.root(), &ctx) {
                         Ok(stanza) => seen.push(Seen::Stanza(Box::new(stanza))),
                         Err(_) => seen.push(Seen::Nonza(element)),
                     }

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stanzio_stanza::Stanza;
+use stanzio_stanza::{Stanza, StreamContext};
 use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader, StreamWriter};
 
 const OPEN: &[u8] = b"<stream:stream xmlns='jabber:client' \
@@ -23,6 +23,11 @@ fn elements(input: &[u8]) -> Vec<stanzio_xml::Element> {
     found
 }
 
+/// The stream `OPEN` opens.
+fn context() -> StreamContext {
+    StreamContext::new(ContentNamespace::Client).with_lang("en")
+}
+
 fn reparse(stanza: &Stanza) -> Stanza {
     let mut stream = OPEN.to_vec();
     let mut w = StreamWriter::new(ContentNamespace::Client).element(&mut stream);
@@ -30,14 +35,14 @@ fn reparse(stanza: &Stanza) -> Stanza {
     w.finish().expect("a parsed stanza is writable");
     let again = elements(&stream);
     assert_eq!(again.len(), 1, "one stanza written");
-    Stanza::from_element(again[0].root(), Some("en")).expect("a written stanza parses")
+    Stanza::from_element(again[0].root(), &context()).expect("a written stanza parses")
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut stream = OPEN.to_vec();
     stream.extend_from_slice(data);
     for element in elements(&stream) {
-        match Stanza::from_element(element.root(), Some("en")) {
+        match Stanza::from_element(element.root(), &context()) {
             Ok(stanza) => assert_eq!(reparse(&stanza), stanza),
             Err(error) => {
                 if let Some(reply) = error.error_reply() {

@@ -1,12 +1,56 @@
 //! `<iq/>` (RFC 6120 §8.2.3).
 
+use std::str::FromStr;
+
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{Attributes, ExtensionAttribute, read_stanza};
-use crate::error::{Malformed, StanzaParseError};
+use crate::attributes::{Attributes, ExtensionAttribute};
+use crate::children::read_stanza;
+use crate::context::StreamContext;
+use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
 use crate::stanza_error::StanzaError;
+
+/// The `type` of an IQ (RFC 6120 §8.2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IqType {
+    /// A request for information.
+    Get,
+    /// A request to change something.
+    Set,
+    /// A successful response.
+    Result,
+    /// A failed response.
+    Error,
+}
+
+impl IqType {
+    /// The attribute value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IqType::Get => "get",
+            IqType::Set => "set",
+            IqType::Result => "result",
+            IqType::Error => "error",
+        }
+    }
+}
+
+impl FromStr for IqType {
+    type Err = UnknownValue;
+
+    /// The type named `value`, if it is one of the four.
+    fn from_str(value: &str) -> Result<Self, UnknownValue> {
+        Ok(match value {
+            "get" => IqType::Get,
+            "set" => IqType::Set,
+            "result" => IqType::Result,
+            "error" => IqType::Error,
+            _ => return Err(UnknownValue),
+        })
+    }
+}
 
 /// The type of an IQ with what that type carries (RFC 6120 §8.2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,13 +71,13 @@ pub enum IqPayload {
 }
 
 impl IqPayload {
-    /// The `type` attribute value.
-    pub fn type_str(&self) -> &'static str {
+    /// The IQ type this payload goes with.
+    pub fn type_(&self) -> IqType {
         match self {
-            IqPayload::Get(_) => "get",
-            IqPayload::Set(_) => "set",
-            IqPayload::Result(_) => "result",
-            IqPayload::Error { .. } => "error",
+            IqPayload::Get(_) => IqType::Get,
+            IqPayload::Set(_) => IqType::Set,
+            IqPayload::Result(_) => IqType::Result,
+            IqPayload::Error { .. } => IqType::Error,
         }
     }
 }
@@ -41,20 +85,21 @@ impl IqPayload {
 /// An `<iq/>` stanza.
 ///
 /// ```
-/// use stanzio_stanza::{Condition, Iq, IqPayload, StanzaError};
-/// use stanzio_xml::Element;
+/// use stanzio_stanza::{Condition, Iq, IqPayload, StanzaError, StreamContext};
+/// use stanzio_xml::{ContentNamespace, Element};
 ///
+/// let ctx = StreamContext::new(ContentNamespace::Client);
 /// let ping = Element::builder("ping", "urn:xmpp:ping").build()?;
 /// let request = Iq::get("c2s1", ping).with_to("capulet.lit".parse()?);
-/// let answer = request.result_reply(None).expect("a get is answered");
+/// let answer = request.result_reply(None, &ctx).expect("a get is answered");
 /// assert_eq!(answer.id, "c2s1");
 /// assert_eq!(answer.from, request.to);
 /// assert!(matches!(answer.payload, IqPayload::Result(None)));
 ///
-/// let refusal = request.error_reply(StanzaError::new(Condition::ServiceUnavailable));
+/// let refusal = request.error_reply(StanzaError::new(Condition::ServiceUnavailable), &ctx);
 /// assert!(refusal.is_some());
 /// // A response is never answered (RFC 6120 §8.2.3).
-/// assert!(answer.result_reply(None).is_none());
+/// assert!(answer.result_reply(None, &ctx).is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +110,8 @@ pub struct Iq {
     pub to: Option<Jid>,
     /// `id`, which every IQ must have and a response echoes.
     pub id: String,
-    /// `xml:lang` as written on the stanza.
+    /// `xml:lang`: as written on the stanza, else the stream's (see
+    /// [`Message::lang`](crate::Message::lang)).
     pub lang: Option<String>,
     /// The type and what it carries.
     pub payload: IqPayload,
@@ -112,61 +158,74 @@ impl Iq {
         matches!(self.payload, IqPayload::Get(_) | IqPayload::Set(_))
     }
 
-    fn reply(&self, payload: IqPayload) -> Option<Iq> {
+    /// The response to this request, received on the stream `ctx`: same
+    /// `id`, from the request's `to`, to the stream's verified sender, else
+    /// back to `from`.
+    fn reply(&self, payload: IqPayload, ctx: &StreamContext) -> Option<Iq> {
         // RFC 6120 §8.2.3: a response is never answered with a response.
         self.is_request().then(|| Iq {
             from: self.to.clone(),
-            to: self.from.clone(),
+            to: ctx.reply_to(self.from.as_ref()),
             ..Iq::with_payload(self.id.clone(), payload)
         })
     }
 
-    /// The `result` that answers this request: same `id`, `from` and `to`
-    /// swapped. `None` if this is not a request.
-    pub fn result_reply(&self, payload: Option<Element>) -> Option<Iq> {
-        self.reply(IqPayload::Result(payload))
+    /// The `result` that answers this request, received on the stream
+    /// `ctx`: same `id`, addressed to the stream's verified sender, else
+    /// back to `from`. `None` if this is not a request.
+    pub fn result_reply(&self, payload: Option<Element>, ctx: &StreamContext) -> Option<Iq> {
+        self.reply(IqPayload::Result(payload), ctx)
     }
 
-    /// The `error` that answers this request. `None` if this is not a
+    /// The `error` that answers this request, addressed as
+    /// [`result_reply`](Self::result_reply) does. `None` if this is not a
     /// request.
-    pub fn error_reply(&self, error: StanzaError) -> Option<Iq> {
-        self.reply(IqPayload::Error {
-            error,
-            request: None,
-        })
+    pub fn error_reply(&self, error: StanzaError, ctx: &StreamContext) -> Option<Iq> {
+        self.reply(
+            IqPayload::Error {
+                error,
+                request: None,
+            },
+            ctx,
+        )
     }
 
-    /// Reads an `<iq/>` in any content namespace; `stream_lang` as for
-    /// [`Message::from_element`](crate::Message::from_element).
+    /// Reads an `<iq/>` received on the stream `ctx`, as
+    /// [`Message::from_element`](crate::Message::from_element) does.
     ///
     /// # Errors
     ///
     /// [`StanzaParseError`] saying what is wrong and how to answer.
     pub fn from_element(
         element: ElementRef<'_>,
-        stream_lang: Option<&str>,
+        ctx: &StreamContext,
     ) -> Result<Self, StanzaParseError> {
-        read_stanza(element, StanzaKind::Iq, |e| Self::parse(e, stream_lang))
+        read_stanza(element, StanzaKind::Iq, ctx, |e| Self::parse(e, ctx))
     }
 
-    fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {
+    fn parse(element: ElementRef<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
         let attrs = Attributes::parse(element)?;
         let missing = |attribute| Malformed::MissingAttribute {
             element: "iq",
             attribute,
         };
         let id = attrs.id.ok_or_else(|| missing("id"))?;
-        let type_ = attrs.type_.ok_or_else(|| missing("type"))?;
+        let type_value = attrs.type_.ok_or_else(|| missing("type"))?;
+        let type_ = type_value.parse().map_err(|_| Malformed::UnknownType {
+            element: "iq",
+            value: type_value.to_owned(),
+        })?;
+        let lang = attrs.lang.or(ctx.lang.as_deref());
         let payload = match type_ {
-            "get" => IqPayload::Get(single(element, "get")?),
-            "set" => IqPayload::Set(single(element, "set")?),
-            "result" => IqPayload::Result(at_most_one(element.children(), "result")?),
-            "error" => {
+            IqType::Get => IqPayload::Get(single(element, "get")?),
+            IqType::Set => IqPayload::Set(single(element, "set")?),
+            IqType::Result => IqPayload::Result(at_most_one(element.children(), "result")?),
+            IqType::Error => {
                 let ns = element.ns();
                 let (errors, others): (Vec<_>, Vec<_>) =
                     element.children().partition(|c| c.is("error", ns));
                 let error = match errors.as_slice() {
-                    [error] => StanzaError::parse(*error, attrs.lang.or(stream_lang))?,
+                    [error] => StanzaError::parse(*error, lang)?,
                     [] => return Err(Malformed::Missing { element: "error" }),
                     _ => return Err(Malformed::Duplicate { element: "error" }),
                 };
@@ -175,18 +234,12 @@ impl Iq {
                     request: at_most_one(others.into_iter(), "error")?,
                 }
             }
-            other => {
-                return Err(Malformed::UnknownType {
-                    element: "iq",
-                    value: other.to_owned(),
-                });
-            }
         };
         Ok(Iq {
             from: attrs.from,
             to: attrs.to,
             id: id.to_owned(),
-            lang: attrs.lang.map(str::to_owned),
+            lang: lang.map(str::to_owned),
             extension_attributes: attrs.extensions,
             payload,
         })
@@ -201,7 +254,7 @@ impl Iq {
             self.from.as_ref(),
             self.to.as_ref(),
             Some(&self.id),
-            Some(self.payload.type_str()),
+            Some(self.payload.type_().as_str()),
             self.lang.as_deref(),
             &self.extension_attributes,
         );

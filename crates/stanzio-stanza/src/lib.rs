@@ -5,7 +5,7 @@
 //! reader yields and written straight into a [`stanzio_xml::XmlWriter`].
 //!
 //! ```
-//! use stanzio_stanza::{Stanza, Message};
+//! use stanzio_stanza::{Stanza, Message, StreamContext};
 //! use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader, StreamWriter};
 //!
 //! let mut reader = StreamReader::new(Limits::default());
@@ -15,13 +15,15 @@
 //!     <body>Art thou not Romeo?</body>\
 //!     <active xmlns='http://jabber.org/protocol/chatstates'/></message>";
 //! let Some(StreamEvent::Header(header)) = reader.read(&mut input)? else { unreachable!() };
+//! // The stream says what its stanzas mean: content namespace, language.
+//! let ctx = StreamContext::from_header(&header, ContentNamespace::Client);
 //! let Some(StreamEvent::Element(element)) = reader.read(&mut input)? else { unreachable!() };
 //!
-//! let Stanza::Message(message) = Stanza::from_element(element.root(), header.lang.as_deref())?
-//! else {
+//! let Stanza::Message(message) = Stanza::from_element(element.root(), &ctx)? else {
 //!     unreachable!()
 //! };
 //! assert_eq!(message.body(), Some("Art thou not Romeo?"));
+//! assert_eq!(message.lang.as_deref(), Some("en"));
 //! // The chat state nobody typed is kept as it was; xmpp-parsers can read it.
 //! let state = message.payload("active", "http://jabber.org/protocol/chatstates").unwrap();
 //! let _: minidom::Element = state.to_minidom();
@@ -58,13 +60,22 @@
 //! `Element::from(&minidom_element)` the other. The benchmark
 //! `benches/stanza.rs` measures the difference.
 //!
+//! # The stream a stanza came on
+//!
+//! Parsing takes a [`StreamContext`]: a stanza must be in the stream's
+//! content namespace (RFC 6120 §4.8.2; a `jabber:server` message on a
+//! client stream is an `invalid-namespace` stream error, not a message),
+//! inherits the stream's `xml:lang`, and on a server's client stream is
+//! answered at the address the server verified, never at the `from` the
+//! client wrote.
+//!
 //! # Languages
 //!
-//! Texts are kept in a [`LangMap`] under the `xml:lang` written on each
-//! element. An element without one has the language of its stanza, or of
-//! the stream (RFC 6120 §4.7.4); that *effective* language is what must
-//! differ between two bodies, subjects or statuses (RFC 6121 §5.2.3), so
-//! parsing takes the stream's `xml:lang`.
+//! A stanza without `xml:lang` has the stream's (RFC 6120 §4.7.4), and its
+//! `lang` field says so. Texts are kept in a [`LangMap`] under the
+//! `xml:lang` written on each element; an element without one has the
+//! language of its stanza, and that *effective* language is what must
+//! differ between two bodies, subjects or statuses (RFC 6121 §5.2.3).
 //!
 //! # Bad input
 //!
@@ -73,19 +84,20 @@
 //! with the `id`, addresses and `type` needed to answer it:
 //! [`StanzaParseError::error_reply`] builds the error stanza
 //! (`jid-malformed`, `bad-request`), or `None` where RFC 6120 forbids an
-//! answer. An element that is not a stanza at all asks for the stream error
-//! `unsupported-stanza-type` ([`StanzaParseError::stream_error`]).
+//! answer. An element that is not a stanza of the stream at all asks for a
+//! stream error ([`StanzaParseError::stream_error`]).
 //!
 //! ```
-//! use stanzio_stanza::{Condition, Stanza};
-//! use stanzio_xml::Element;
+//! use stanzio_stanza::{Condition, Stanza, StreamContext};
+//! use stanzio_xml::{ContentNamespace, Element};
 //!
 //! let element = Element::builder("iq", "jabber:client")
 //!     .attr("id", "x1")
 //!     .attr("type", "get")
 //!     .attr("from", "juliet@example.com/balcony")
 //!     .build()?;
-//! let error = Stanza::from_element(element.root(), None).unwrap_err();
+//! let ctx = StreamContext::new(ContentNamespace::Client);
+//! let error = Stanza::from_element(element.root(), &ctx).unwrap_err();
 //! assert_eq!(error.condition(), Some(Condition::BadRequest));
 //! let Some(Stanza::Iq(reply)) = error.error_reply() else { unreachable!() };
 //! assert_eq!(reply.id, "x1");
@@ -94,10 +106,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
-mod common;
-mod error;
+mod attributes;
+mod children;
+mod context;
+mod error_body;
 mod iq;
 mod message;
+mod parse_error;
 mod presence;
 mod stanza_error;
 mod stream_error;
@@ -108,10 +123,11 @@ use std::fmt;
 use stanzio_jid::Jid;
 use stanzio_xml::{ElementRef, XmlWriter};
 
-pub use common::ExtensionAttribute;
-pub use error::{InvalidStanza, Malformed, StanzaParseError};
-pub use iq::{Iq, IqPayload};
+pub use attributes::ExtensionAttribute;
+pub use context::StreamContext;
+pub use iq::{Iq, IqPayload, IqType};
 pub use message::{Message, MessageType, Thread};
+pub use parse_error::{InvalidStanza, Malformed, StanzaParseError, UnknownValue};
 pub use presence::{Presence, PresenceType, Show};
 pub use stanza_error::{Condition, ErrorType, StanzaError};
 pub use stream_error::{StreamCondition, StreamError};
@@ -169,24 +185,25 @@ pub enum Stanza {
 }
 
 impl Stanza {
-    /// Reads a top-level element as a stanza. `stream_lang` is the stream
-    /// header's `xml:lang`, which the stanza inherits (RFC 6120 §4.7.4).
-    ///
-    /// `message`, `presence` and `iq` are stanzas in `jabber:client`,
-    /// `jabber:server` and the component namespaces alike.
+    /// Reads a top-level element received on the stream `ctx` as a
+    /// stanza: `message`, `presence` or `iq` in the stream's content
+    /// namespace (RFC 6120 §4.8.2), inheriting the stream's `xml:lang`
+    /// (§4.7.4).
     ///
     /// # Errors
     ///
     /// [`StanzaParseError::NotAStanza`] for any other element,
-    /// [`StanzaParseError::Invalid`] for a stanza that breaks the rules.
+    /// [`StanzaParseError::WrongNamespace`] for a stanza in another content
+    /// namespace, [`StanzaParseError::Invalid`] for a stanza that breaks
+    /// the rules.
     pub fn from_element(
         element: ElementRef<'_>,
-        stream_lang: Option<&str>,
+        ctx: &StreamContext,
     ) -> Result<Stanza, StanzaParseError> {
         match element.name() {
-            "message" => Message::from_element(element, stream_lang).map(Stanza::Message),
-            "presence" => Presence::from_element(element, stream_lang).map(Stanza::Presence),
-            "iq" => Iq::from_element(element, stream_lang).map(Stanza::Iq),
+            "message" => Message::from_element(element, ctx).map(Stanza::Message),
+            "presence" => Presence::from_element(element, ctx).map(Stanza::Presence),
+            "iq" => Iq::from_element(element, ctx).map(Stanza::Iq),
             _ => Err(StanzaParseError::not_a_stanza(element)),
         }
     }
@@ -236,13 +253,15 @@ impl Stanza {
         }
     }
 
-    /// The error stanza that answers this one, or `None` where RFC 6120
-    /// forbids an answer (an error stanza, §8.3.1; an IQ response, §8.2.3).
-    pub fn error_reply(&self, error: StanzaError) -> Option<Stanza> {
+    /// The error stanza that answers this one, received on the stream
+    /// `ctx` (addressed to its verified sender, else back to `from`), or
+    /// `None` where RFC 6120 forbids an answer (an error stanza, §8.3.1; an
+    /// IQ response, §8.2.3).
+    pub fn error_reply(&self, error: StanzaError, ctx: &StreamContext) -> Option<Stanza> {
         match self {
-            Stanza::Message(m) => m.error_reply(error).map(Stanza::Message),
-            Stanza::Presence(p) => p.error_reply(error).map(Stanza::Presence),
-            Stanza::Iq(iq) => iq.error_reply(error).map(Stanza::Iq),
+            Stanza::Message(m) => m.error_reply(error, ctx).map(Stanza::Message),
+            Stanza::Presence(p) => p.error_reply(error, ctx).map(Stanza::Presence),
+            Stanza::Iq(iq) => iq.error_reply(error, ctx).map(Stanza::Iq),
         }
     }
 }
@@ -262,5 +281,52 @@ impl From<Presence> for Stanza {
 impl From<Iq> for Stanza {
     fn from(iq: Iq) -> Self {
         Stanza::Iq(iq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stanzio_xml::Element;
+
+    use super::*;
+
+    fn jid(s: &str) -> Jid {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_common_attributes_of_every_kind_are_read_alike() {
+        let ping = Element::builder("ping", "urn:xmpp:ping").build().unwrap();
+        let mut presence = Presence::available().with_to(jid("b@example.com"));
+        presence.from = Some(jid("a@example.net/x"));
+        presence.id = Some("p1".into());
+        let stanzas = [
+            Stanza::from(
+                Message::chat(jid("b@example.com"), "hi")
+                    .with_from(jid("a@example.net/x"))
+                    .with_id("m1"),
+            ),
+            Stanza::from(presence),
+            Stanza::from(
+                Iq::get("q1", ping)
+                    .with_to(jid("b@example.com"))
+                    .with_from(jid("a@example.net/x")),
+            ),
+        ];
+        for (stanza, (kind, id)) in stanzas.iter().zip([
+            (StanzaKind::Message, "m1"),
+            (StanzaKind::Presence, "p1"),
+            (StanzaKind::Iq, "q1"),
+        ]) {
+            assert_eq!(stanza.kind(), kind);
+            assert_eq!(stanza.id(), Some(id));
+            assert_eq!(stanza.from_jid(), Some(&jid("a@example.net/x")));
+            assert_eq!(stanza.to_jid(), Some(&jid("b@example.com")));
+        }
+        let bare = Stanza::from(Message::new(MessageType::Normal));
+        assert_eq!(
+            (bare.id(), bare.from_jid(), bare.to_jid()),
+            (None, None, None)
+        );
     }
 }

@@ -1,13 +1,15 @@
 //! `<message/>` (RFC 6121 §5).
 
+use std::str::FromStr;
+
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{
-    Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza, text_only,
-};
-use crate::error::{Malformed, StanzaParseError};
+use crate::attributes::{Attributes, ExtensionAttribute};
+use crate::children::{find_payload, payload_vec, read_stanza, text_only};
+use crate::context::StreamContext;
+use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
 
@@ -40,17 +42,22 @@ impl MessageType {
             MessageType::Normal => "normal",
         }
     }
+}
 
-    /// The type a receiver gives the `type` attribute `value` (RFC 6121
-    /// §5.2.2: absent or not understood means `normal`).
-    pub fn from_attr(value: Option<&str>) -> Self {
-        match value {
-            Some("chat") => MessageType::Chat,
-            Some("error") => MessageType::Error,
-            Some("groupchat") => MessageType::Groupchat,
-            Some("headline") => MessageType::Headline,
-            _ => MessageType::Normal,
-        }
+impl FromStr for MessageType {
+    type Err = UnknownValue;
+
+    /// The type named `value`. A receiver takes an unknown type for
+    /// `normal` (RFC 6121 §5.2.2); this says that it was unknown.
+    fn from_str(value: &str) -> Result<Self, UnknownValue> {
+        Ok(match value {
+            "chat" => MessageType::Chat,
+            "error" => MessageType::Error,
+            "groupchat" => MessageType::Groupchat,
+            "headline" => MessageType::Headline,
+            "normal" => MessageType::Normal,
+            _ => return Err(UnknownValue),
+        })
     }
 }
 
@@ -92,7 +99,9 @@ pub struct Message {
     pub to: Option<Jid>,
     /// `id`.
     pub id: Option<String>,
-    /// `xml:lang` as written on the stanza (RFC 6120 §8.1.5).
+    /// `xml:lang` (RFC 6120 §8.1.5): as written on the stanza, else the
+    /// stream's, which a stanza without one inherits (§4.7.4) and which a
+    /// server adds when it routes the stanza on.
     pub lang: Option<String>,
     /// `type`.
     pub type_: MessageType,
@@ -180,44 +189,44 @@ impl Message {
         find_payload(&self.payloads, name, ns)
     }
 
-    /// The error message that answers this one: same `id`, addressed back
-    /// to the sender. `None` if this message is itself an error, which is
+    /// The error message that answers this one, received on the stream
+    /// `ctx`: same `id`, addressed to the stream's verified sender, else
+    /// back to `from`. `None` if this message is itself an error, which is
     /// never answered with one (RFC 6120 §8.3.1).
-    pub fn error_reply(&self, error: StanzaError) -> Option<Message> {
+    pub fn error_reply(&self, error: StanzaError, ctx: &StreamContext) -> Option<Message> {
         (self.type_ != MessageType::Error).then(|| Message {
             from: self.to.clone(),
-            to: self.from.clone(),
+            to: ctx.reply_to(self.from.as_ref()),
             id: self.id.clone(),
             ..Message::error(error)
         })
     }
 
-    /// Reads a `<message/>` in any content namespace. `stream_lang` is the
-    /// stream's `xml:lang`, which elements without one inherit (RFC 6120
-    /// §4.7.4).
+    /// Reads a `<message/>` received on the stream `ctx`: it must be in the
+    /// stream's content namespace, and inherits the stream's `xml:lang`
+    /// (RFC 6120 §4.7.4).
     ///
     /// # Errors
     ///
     /// [`StanzaParseError`] saying what is wrong and how to answer.
     pub fn from_element(
         element: ElementRef<'_>,
-        stream_lang: Option<&str>,
+        ctx: &StreamContext,
     ) -> Result<Self, StanzaParseError> {
-        read_stanza(element, StanzaKind::Message, |e| {
-            Self::parse(e, stream_lang)
-        })
+        read_stanza(element, StanzaKind::Message, ctx, |e| Self::parse(e, ctx))
     }
 
-    fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {
+    fn parse(element: ElementRef<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
         let attrs = Attributes::parse(element)?;
-        let type_ = MessageType::from_attr(attrs.type_);
-        let inherited = attrs.lang.or(stream_lang);
+        // RFC 6121 §5.2.2: absent or not understood means `normal`.
+        let type_ = attrs.type_.and_then(|t| t.parse().ok()).unwrap_or_default();
+        let lang = attrs.lang.or(ctx.lang.as_deref());
         let ns = element.ns();
         let mut message = Message {
             from: attrs.from,
             to: attrs.to,
             id: attrs.id.map(str::to_owned),
-            lang: attrs.lang.map(str::to_owned),
+            lang: lang.map(str::to_owned),
             extension_attributes: attrs.extensions,
             type_,
             payloads: payload_vec(element, &["body", "subject", "thread", "error"]),
@@ -229,10 +238,8 @@ impl Message {
                 continue;
             }
             match child.name() {
-                "body" => message.bodies.insert_parsed(child, inherited, "body")?,
-                "subject" => message
-                    .subjects
-                    .insert_parsed(child, inherited, "subject")?,
+                "body" => message.bodies.insert_parsed(child, lang, "body")?,
+                "subject" => message.subjects.insert_parsed(child, lang, "subject")?,
                 "thread" => {
                     let thread = Thread {
                         id: text_only(child, "thread")?.into_owned(),
@@ -248,7 +255,7 @@ impl Message {
                 "error" if type_ == MessageType::Error => {
                     if message
                         .error
-                        .replace(StanzaError::parse(child, inherited)?)
+                        .replace(StanzaError::parse(child, lang)?)
                         .is_some()
                     {
                         return Err(Malformed::Duplicate { element: "error" });

@@ -2,15 +2,26 @@
 
 use std::fmt;
 
-use stanzio_jid::{Jid, JidError};
-use stanzio_xml::ElementRef;
+use stanzio_jid::{FullJid, Jid, JidError};
+use stanzio_xml::{ContentNamespace, ElementRef};
 
+use crate::context::{StreamContext, reply_address};
 use crate::iq::{Iq, IqPayload};
 use crate::message::Message;
 use crate::presence::Presence;
 use crate::stanza_error::{Condition, StanzaError};
 use crate::stream_error::{StreamCondition, StreamError};
+use crate::text::truncate_echo;
 use crate::{Stanza, StanzaKind};
+
+/// A wire value that the attribute or element being read does not define,
+/// such as `<show>busy</show>`: the error of the `FromStr` implementations
+/// of [`MessageType`](crate::MessageType),
+/// [`PresenceType`](crate::PresenceType), [`Show`](crate::Show),
+/// [`IqType`](crate::IqType) and [`ErrorType`](crate::ErrorType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("not a value RFC 6120 or RFC 6121 defines here")]
+pub struct UnknownValue;
 
 /// What is wrong with a stanza, and where: the element or attribute.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -126,24 +137,6 @@ impl Malformed {
     }
 }
 
-/// Longest text an error reply carries: the reason quotes the offending
-/// value, which the sender may have made as large as a whole stanza.
-const MAX_REPLY_TEXT: usize = 256;
-
-/// The reason as reply text, cut at a character boundary.
-fn reply_text(reason: &Malformed) -> String {
-    let mut text = reason.to_string();
-    if text.len() > MAX_REPLY_TEXT {
-        let mut end = MAX_REPLY_TEXT;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
-    }
-    text
-}
-
 /// A top-level element that could not be read as a stanza.
 ///
 /// Neither case needs to end the stream unless the stream layer wants it
@@ -161,6 +154,23 @@ pub enum StanzaParseError {
         /// The element's namespace.
         ns: String,
     },
+    /// A stanza in a content namespace other than the stream's, such as a
+    /// `jabber:server` message on a client stream: RFC 6120 §4.8.2 puts
+    /// every first-level element in the stream's content namespace, and
+    /// the answer is the stream error `invalid-namespace` (§4.9.3.10).
+    #[error(
+        "invalid-namespace: <{kind}/> in {} on a {} stream",
+        .found.as_str(),
+        .expected.as_str()
+    )]
+    WrongNamespace {
+        /// `message`, `presence` or `iq`.
+        kind: StanzaKind,
+        /// The stanza's namespace.
+        found: ContentNamespace,
+        /// The stream's content namespace.
+        expected: ContentNamespace,
+    },
     /// A stanza that breaks RFC 6120 or RFC 6121 (boxed: it is rare, and
     /// this keeps the `Result` of every parse small).
     #[error(transparent)]
@@ -169,20 +179,20 @@ pub enum StanzaParseError {
 
 impl StanzaParseError {
     /// The stream error to close the stream with, for elements that are
-    /// not stanzas at all.
+    /// not stanzas of this stream at all.
     pub fn stream_error(&self) -> Option<StreamError> {
-        match self {
-            StanzaParseError::NotAStanza { .. } => {
-                Some(StreamError::new(StreamCondition::UnsupportedStanzaType))
-            }
-            StanzaParseError::Invalid(_) => None,
-        }
+        let condition = match self {
+            StanzaParseError::NotAStanza { .. } => StreamCondition::UnsupportedStanzaType,
+            StanzaParseError::WrongNamespace { .. } => StreamCondition::InvalidNamespace,
+            StanzaParseError::Invalid(_) => return None,
+        };
+        Some(StreamError::new(condition))
     }
 
     /// The stanza error condition that answers an invalid stanza.
     pub fn condition(&self) -> Option<Condition> {
         match self {
-            StanzaParseError::NotAStanza { .. } => None,
+            StanzaParseError::NotAStanza { .. } | StanzaParseError::WrongNamespace { .. } => None,
             StanzaParseError::Invalid(invalid) => Some(invalid.reason.condition()),
         }
     }
@@ -191,7 +201,7 @@ impl StanzaParseError {
     /// [`InvalidStanza::error_reply`]).
     pub fn error_reply(&self) -> Option<Stanza> {
         match self {
-            StanzaParseError::NotAStanza { .. } => None,
+            StanzaParseError::NotAStanza { .. } | StanzaParseError::WrongNamespace { .. } => None,
             StanzaParseError::Invalid(invalid) => invalid.error_reply(),
         }
     }
@@ -203,9 +213,15 @@ impl StanzaParseError {
         }
     }
 
-    /// Wraps `reason` with what the stanza's attributes say, read leniently:
-    /// an address that does not parse is left out.
-    pub(crate) fn invalid(element: ElementRef<'_>, kind: StanzaKind, reason: Malformed) -> Self {
+    /// Wraps `reason` with what the stanza's attributes say, read leniently
+    /// (an address that does not parse is left out), and the verified
+    /// sender of the stream `ctx`.
+    pub(crate) fn invalid(
+        element: ElementRef<'_>,
+        kind: StanzaKind,
+        reason: Malformed,
+        ctx: &StreamContext,
+    ) -> Self {
         let jid = |name| element.attr(name).and_then(|value| Jid::new(value).ok());
         StanzaParseError::Invalid(Box::new(InvalidStanza {
             kind,
@@ -213,6 +229,7 @@ impl StanzaParseError {
             id: element.attr("id").map(str::to_owned),
             from: jid("from"),
             to: jid("to"),
+            sender: ctx.sender.clone(),
             reason,
         }))
     }
@@ -228,22 +245,25 @@ pub struct InvalidStanza {
     pub type_: Option<String>,
     /// The `id` attribute as sent.
     pub id: Option<String>,
-    /// `from`, if it is a valid JID.
+    /// `from`, if it is a valid JID: what the sender claims.
     pub from: Option<Jid>,
     /// `to`, if it is a valid JID.
     pub to: Option<Jid>,
+    /// The verified sender of the stream the stanza came on
+    /// ([`StreamContext::sender`]), which the reply goes to.
+    pub sender: Option<FullJid>,
     /// What is wrong, and where.
     pub reason: Malformed,
 }
 
 impl InvalidStanza {
     /// The error stanza that answers this one: same kind, same `id`,
-    /// addressed back to the sender, with the condition of
-    /// [`Malformed::condition`] and the reason as text.
+    /// addressed to the verified [`sender`](Self::sender), else back to the
+    /// claimed `from`, with the condition of [`Malformed::condition`] and
+    /// the reason as text.
     ///
     /// `None` when no answer may be sent: the stanza is itself an error
-    /// (RFC 6120 §8.3.1), or an IQ response (§8.2.3), or an IQ without the
-    /// `id` an answer must echo (§8.2.3).
+    /// (RFC 6120 §8.3.1), or an IQ response (§8.2.3).
     pub fn error_reply(&self) -> Option<Stanza> {
         let type_ = self.type_.as_deref();
         if type_ == Some("error") {
@@ -252,18 +272,22 @@ impl InvalidStanza {
         // An address that did not parse is left out; on a client stream the
         // server then delivers the answer to the connected client itself.
         let error = StanzaError::new(self.reason.condition())
-            .with_text(Some("en"), reply_text(&self.reason));
-        let (from, to, id) = (self.to.clone(), self.from.clone(), self.id.clone());
+            .with_text(Some("en"), truncate_echo(self.reason.to_string()));
+        let from = self.to.clone();
+        let to = reply_address(self.sender.as_ref(), self.from.as_ref());
+        let id = self.id.clone();
         Some(match self.kind {
             StanzaKind::Iq => {
                 if type_ == Some("result") {
                     return None;
                 }
+                // RFC 6120 §8.2.3: a request is always answered, and the
+                // answer to one without `id` has an empty `id`.
                 Stanza::Iq(Iq {
                     from,
                     to,
                     ..Iq::with_payload(
-                        id?,
+                        id.unwrap_or_default(),
                         IqPayload::Error {
                             error,
                             request: None,

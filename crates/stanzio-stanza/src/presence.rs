@@ -1,13 +1,15 @@
 //! `<presence/>` (RFC 6121 §4).
 
+use std::str::FromStr;
+
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
-use crate::common::{
-    Attributes, ExtensionAttribute, find_payload, payload_vec, read_stanza, text_only,
-};
-use crate::error::{Malformed, StanzaParseError};
+use crate::attributes::{Attributes, ExtensionAttribute};
+use crate::children::{find_payload, payload_vec, read_stanza, text_only, trim_xml_space};
+use crate::context::StreamContext;
+use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
 
@@ -36,7 +38,7 @@ pub enum PresenceType {
 impl PresenceType {
     /// The attribute value; `None` for [`Available`](Self::Available),
     /// which is the absence of `type`.
-    pub fn as_attr(self) -> Option<&'static str> {
+    pub fn as_str(self) -> Option<&'static str> {
         Some(match self {
             PresenceType::Available => return None,
             PresenceType::Error => "error",
@@ -48,20 +50,23 @@ impl PresenceType {
             PresenceType::Unsubscribed => "unsubscribed",
         })
     }
+}
 
-    /// The type of a `type` attribute value, `None` for one RFC 6121 does
-    /// not define.
-    pub fn from_attr(value: Option<&str>) -> Option<Self> {
-        Some(match value {
-            None => PresenceType::Available,
-            Some("error") => PresenceType::Error,
-            Some("probe") => PresenceType::Probe,
-            Some("subscribe") => PresenceType::Subscribe,
-            Some("subscribed") => PresenceType::Subscribed,
-            Some("unavailable") => PresenceType::Unavailable,
-            Some("unsubscribe") => PresenceType::Unsubscribe,
-            Some("unsubscribed") => PresenceType::Unsubscribed,
-            Some(_) => return None,
+impl FromStr for PresenceType {
+    type Err = UnknownValue;
+
+    /// The type a `type` attribute names. [`Available`](PresenceType::Available)
+    /// has no value: it is the absence of the attribute (RFC 6121 §4.7.1).
+    fn from_str(value: &str) -> Result<Self, UnknownValue> {
+        Ok(match value {
+            "error" => PresenceType::Error,
+            "probe" => PresenceType::Probe,
+            "subscribe" => PresenceType::Subscribe,
+            "subscribed" => PresenceType::Subscribed,
+            "unavailable" => PresenceType::Unavailable,
+            "unsubscribe" => PresenceType::Unsubscribe,
+            "unsubscribed" => PresenceType::Unsubscribed,
+            _ => return Err(UnknownValue),
         })
     }
 }
@@ -89,15 +94,19 @@ impl Show {
             Show::Xa => "xa",
         }
     }
+}
+
+impl FromStr for Show {
+    type Err = UnknownValue;
 
     /// The value `text` names, if it is one of the four.
-    pub fn from_name(text: &str) -> Option<Self> {
-        Some(match text {
+    fn from_str(text: &str) -> Result<Self, UnknownValue> {
+        Ok(match text {
             "away" => Show::Away,
             "chat" => Show::Chat,
             "dnd" => Show::Dnd,
             "xa" => Show::Xa,
-            _ => return None,
+            _ => return Err(UnknownValue),
         })
     }
 }
@@ -113,7 +122,8 @@ impl Show {
 ///     .with_priority(1);
 /// assert_eq!(presence.status(), Some("Wooing Juliet"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+// No `Default`: `Presence::available()` is the one way to say "available".
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Presence {
     /// `from`.
     pub from: Option<Jid>,
@@ -121,7 +131,8 @@ pub struct Presence {
     pub to: Option<Jid>,
     /// `id`.
     pub id: Option<String>,
-    /// `xml:lang` as written on the stanza.
+    /// `xml:lang`: as written on the stanza, else the stream's (see
+    /// [`Message::lang`](crate::Message::lang)).
     pub lang: Option<String>,
     /// `type`.
     pub type_: PresenceType,
@@ -144,8 +155,17 @@ impl Presence {
     /// A presence of `type_`.
     pub fn new(type_: PresenceType) -> Self {
         Presence {
+            from: None,
+            to: None,
+            id: None,
+            lang: None,
             type_,
-            ..Presence::default()
+            show: None,
+            statuses: LangMap::new(),
+            priority: 0,
+            error: None,
+            payloads: Vec::new(),
+            extension_attributes: Vec::new(),
         }
     }
 
@@ -207,49 +227,51 @@ impl Presence {
         find_payload(&self.payloads, name, ns)
     }
 
-    /// The error presence that answers this one, addressed back to the
-    /// sender. `None` if this presence is itself an error (RFC 6120 §8.3.1).
-    pub fn error_reply(&self, error: StanzaError) -> Option<Presence> {
+    /// The error presence that answers this one, received on the stream
+    /// `ctx`: same `id`, addressed to the stream's verified sender, else
+    /// back to `from`. `None` if this presence is itself an error (RFC 6120
+    /// §8.3.1).
+    pub fn error_reply(&self, error: StanzaError, ctx: &StreamContext) -> Option<Presence> {
         (self.type_ != PresenceType::Error).then(|| Presence {
             from: self.to.clone(),
-            to: self.from.clone(),
+            to: ctx.reply_to(self.from.as_ref()),
             id: self.id.clone(),
             ..Presence::error(error)
         })
     }
 
-    /// Reads a `<presence/>` in any content namespace; `stream_lang` as
-    /// for [`Message::from_element`](crate::Message::from_element).
+    /// Reads a `<presence/>` received on the stream `ctx`, as
+    /// [`Message::from_element`](crate::Message::from_element) does.
     ///
     /// # Errors
     ///
     /// [`StanzaParseError`] saying what is wrong and how to answer.
     pub fn from_element(
         element: ElementRef<'_>,
-        stream_lang: Option<&str>,
+        ctx: &StreamContext,
     ) -> Result<Self, StanzaParseError> {
-        read_stanza(element, StanzaKind::Presence, |e| {
-            Self::parse(e, stream_lang)
-        })
+        read_stanza(element, StanzaKind::Presence, ctx, |e| Self::parse(e, ctx))
     }
 
-    fn parse(element: ElementRef<'_>, stream_lang: Option<&str>) -> Result<Self, Malformed> {
+    fn parse(element: ElementRef<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
         let attrs = Attributes::parse(element)?;
-        let type_ = PresenceType::from_attr(attrs.type_).ok_or_else(|| Malformed::UnknownType {
-            element: "presence",
-            value: attrs.type_.unwrap_or_default().to_owned(),
-        })?;
-        let inherited = attrs.lang.or(stream_lang);
+        let type_ = match attrs.type_ {
+            None => PresenceType::Available,
+            Some(value) => value.parse().map_err(|_| Malformed::UnknownType {
+                element: "presence",
+                value: value.to_owned(),
+            })?,
+        };
+        let lang = attrs.lang.or(ctx.lang.as_deref());
         let ns = element.ns();
         let mut presence = Presence {
             from: attrs.from,
             to: attrs.to,
             id: attrs.id.map(str::to_owned),
-            lang: attrs.lang.map(str::to_owned),
+            lang: lang.map(str::to_owned),
             extension_attributes: attrs.extensions,
-            type_,
             payloads: payload_vec(element, &["show", "status", "priority", "error"]),
-            ..Presence::default()
+            ..Presence::new(type_)
         };
         let mut priority_seen = false;
         for child in element.children() {
@@ -259,19 +281,22 @@ impl Presence {
             }
             match child.name() {
                 "show" => {
+                    // RFC 6121 Appendix A: an xs:token, whose white space
+                    // collapses, so ` away ` is `away`.
                     let text = text_only(child, "show")?;
-                    let show = Show::from_name(&text).ok_or_else(|| Malformed::InvalidValue {
-                        element: "show",
-                        value: text.clone().into_owned(),
-                    })?;
+                    let show =
+                        trim_xml_space(&text)
+                            .parse()
+                            .map_err(|_| Malformed::InvalidValue {
+                                element: "show",
+                                value: text.clone().into_owned(),
+                            })?;
                     // RFC 6121 §4.7.2.1: at most one <show/>.
                     if presence.show.replace(show).is_some() {
                         return Err(Malformed::Duplicate { element: "show" });
                     }
                 }
-                "status" => presence
-                    .statuses
-                    .insert_parsed(child, inherited, "status")?,
+                "status" => presence.statuses.insert_parsed(child, lang, "status")?,
                 "priority" => {
                     // RFC 6121 §4.7.2.3: at most one, an xs:byte (its
                     // lexical space allows surrounding white space and `+`).
@@ -282,18 +307,18 @@ impl Presence {
                         });
                     }
                     let text = text_only(child, "priority")?;
-                    presence.priority = text
-                        .trim_matches([' ', '\t', '\n', '\r'])
-                        .parse()
-                        .map_err(|_| Malformed::InvalidValue {
-                            element: "priority",
-                            value: text.clone().into_owned(),
-                        })?;
+                    presence.priority =
+                        trim_xml_space(&text)
+                            .parse()
+                            .map_err(|_| Malformed::InvalidValue {
+                                element: "priority",
+                                value: text.clone().into_owned(),
+                            })?;
                 }
                 "error" if type_ == PresenceType::Error => {
                     if presence
                         .error
-                        .replace(StanzaError::parse(child, inherited)?)
+                        .replace(StanzaError::parse(child, lang)?)
                         .is_some()
                     {
                         return Err(Malformed::Duplicate { element: "error" });
@@ -318,7 +343,7 @@ impl Presence {
             self.from.as_ref(),
             self.to.as_ref(),
             self.id.as_deref(),
-            self.type_.as_attr(),
+            self.type_.as_str(),
             self.lang.as_deref(),
             &self.extension_attributes,
         );
@@ -340,5 +365,78 @@ impl Presence {
             error.write_to(w, ns);
         }
         w.end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stanzio_xml::ContentNamespace;
+
+    use super::*;
+    use crate::stanza_error::Condition;
+
+    fn jid(s: &str) -> Jid {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn builders_set_what_they_name() {
+        let p = Presence::available()
+            .with_to(jid("romeo@example.net"))
+            .with_show(Show::Xa)
+            .with_priority(-1);
+        assert_eq!(p.type_, PresenceType::Available);
+        assert_eq!(p.to, Some(jid("romeo@example.net")));
+        assert_eq!(p.show, Some(Show::Xa));
+        assert_eq!(p.priority, -1);
+        assert_eq!(Presence::unavailable().type_, PresenceType::Unavailable);
+        // An available presence is written without `type` (RFC 6121 §4.7.1).
+        let mut out = Vec::new();
+        let mut w = stanzio_xml::StreamWriter::new(ContentNamespace::Client).element(&mut out);
+        Presence::available().write_to(&mut w);
+        w.finish().unwrap();
+        assert_eq!(out, b"<presence/>");
+    }
+
+    #[test]
+    fn an_error_reply_swaps_the_addresses_and_keeps_the_id() {
+        let ctx = StreamContext::new(ContentNamespace::Client);
+        let mut p = Presence::new(PresenceType::Subscribe).with_to(jid("juliet@example.com"));
+        p.from = Some(jid("romeo@example.net/orchard"));
+        p.id = Some("sub1".into());
+        let reply = p
+            .error_reply(StanzaError::new(Condition::NotAllowed), &ctx)
+            .unwrap();
+        assert_eq!(reply.type_, PresenceType::Error);
+        assert_eq!(reply.from, Some(jid("juliet@example.com")));
+        assert_eq!(reply.to, Some(jid("romeo@example.net/orchard")));
+        assert_eq!(reply.id.as_deref(), Some("sub1"));
+        assert_eq!(reply.error.unwrap().condition, Condition::NotAllowed);
+        // RFC 6120 §8.3.1: an error is never answered with one.
+        let error = Presence::error(StanzaError::new(Condition::Gone(None)));
+        assert_eq!(
+            error.error_reply(StanzaError::new(Condition::BadRequest), &ctx),
+            None
+        );
+    }
+
+    /// RFC 6120 §8.3.1: only an error stanza carries `<error/>`; in any
+    /// other presence it is a payload someone defined, kept as it is.
+    #[test]
+    fn an_error_child_of_a_presence_that_is_no_error_is_a_payload() {
+        let element = Element::builder("presence", "jabber:client")
+            .child(
+                Element::builder("error", "jabber:client")
+                    .child(Element::builder("gone", crate::NS_STANZAS).build().unwrap())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        let ctx = StreamContext::new(ContentNamespace::Client);
+        let presence = Presence::from_element(element.root(), &ctx).unwrap();
+        assert_eq!(presence.error, None);
+        assert_eq!(presence.payloads.len(), 1);
+        assert!(presence.payloads[0].is("error", "jabber:client"));
     }
 }

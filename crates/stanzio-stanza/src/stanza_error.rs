@@ -2,13 +2,14 @@
 //! `error`.
 
 use std::fmt;
+use std::str::FromStr;
 
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 
 use crate::NS_STANZAS;
-use crate::common::{ErrorKind, error_body};
-use crate::error::Malformed;
+use crate::error_body::{ErrorKind, error_body};
+use crate::parse_error::{Malformed, UnknownValue};
 use crate::text::LangMap;
 
 /// The `type` attribute of `<error/>` (RFC 6120 §8.3.2): what the sender
@@ -38,16 +39,20 @@ impl ErrorType {
             ErrorType::Wait => "wait",
         }
     }
+}
+
+impl FromStr for ErrorType {
+    type Err = UnknownValue;
 
     /// The type named `value`, if it is one of the five.
-    pub fn from_name(value: &str) -> Option<Self> {
-        Some(match value {
+    fn from_str(value: &str) -> Result<Self, UnknownValue> {
+        Ok(match value {
             "auth" => ErrorType::Auth,
             "cancel" => ErrorType::Cancel,
             "continue" => ErrorType::Continue,
             "modify" => ErrorType::Modify,
             "wait" => ErrorType::Wait,
-            _ => return None,
+            _ => return Err(UnknownValue),
         })
     }
 }
@@ -142,7 +147,7 @@ const SIMPLE_CONDITIONS: [(&str, Condition); 20] = [
 
 impl Condition {
     /// The element name in `urn:ietf:params:xml:ns:xmpp-stanzas`.
-    pub fn name(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         match self {
             Condition::Gone(_) => "gone",
             Condition::Redirect(_) => "redirect",
@@ -200,7 +205,7 @@ impl Condition {
     }
 
     fn write_to(&self, w: &mut XmlWriter<'_>) {
-        w.start(self.name(), NS_STANZAS);
+        w.start(self.as_str(), NS_STANZAS);
         if let Condition::Gone(Some(uri)) | Condition::Redirect(Some(uri)) = self {
             w.text(uri);
         }
@@ -210,7 +215,7 @@ impl Condition {
 
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())?;
+        f.write_str(self.as_str())?;
         if let Condition::Gone(Some(uri)) | Condition::Redirect(Some(uri)) = self {
             write!(f, " ({uri})")?;
         }
@@ -281,7 +286,7 @@ impl StanzaError {
             element: "error",
             attribute: "type",
         })?;
-        let type_ = ErrorType::from_name(type_value).ok_or_else(|| Malformed::UnknownType {
+        let type_ = type_value.parse().map_err(|_| Malformed::UnknownType {
             element: "error",
             value: type_value.to_owned(),
         })?;
@@ -349,16 +354,42 @@ impl fmt::Display for StanzaError {
 mod tests {
     use super::*;
 
+    /// Every condition of RFC 6120 §8.3.3.1 to §8.3.3.22, spelled as the
+    /// RFC spells it, not taken from the table the code uses.
+    const RFC_6120_8_3_3: [(&str, Condition); 22] = [
+        ("bad-request", Condition::BadRequest),
+        ("conflict", Condition::Conflict),
+        ("feature-not-implemented", Condition::FeatureNotImplemented),
+        ("forbidden", Condition::Forbidden),
+        ("gone", Condition::Gone(None)),
+        ("internal-server-error", Condition::InternalServerError),
+        ("item-not-found", Condition::ItemNotFound),
+        ("jid-malformed", Condition::JidMalformed),
+        ("not-acceptable", Condition::NotAcceptable),
+        ("not-allowed", Condition::NotAllowed),
+        ("not-authorized", Condition::NotAuthorized),
+        ("policy-violation", Condition::PolicyViolation),
+        ("recipient-unavailable", Condition::RecipientUnavailable),
+        ("redirect", Condition::Redirect(None)),
+        ("registration-required", Condition::RegistrationRequired),
+        ("remote-server-not-found", Condition::RemoteServerNotFound),
+        ("remote-server-timeout", Condition::RemoteServerTimeout),
+        ("resource-constraint", Condition::ResourceConstraint),
+        ("service-unavailable", Condition::ServiceUnavailable),
+        ("subscription-required", Condition::SubscriptionRequired),
+        ("undefined-condition", Condition::UndefinedCondition),
+        ("unexpected-request", Condition::UnexpectedRequest),
+    ];
+
     #[test]
-    fn every_simple_condition_names_itself() {
-        for (name, condition) in &SIMPLE_CONDITIONS {
-            assert_eq!(condition.name(), *name);
+    fn conditions_are_named_as_rfc_6120_8_3_3_names_them() {
+        for (name, condition) in &RFC_6120_8_3_3 {
+            assert_eq!(condition.as_str(), *name);
             let element = Element::builder(name, NS_STANZAS).build().unwrap();
             assert_eq!(&Condition::parse(element.root()), condition);
         }
-        assert_eq!(Condition::Gone(None).name(), "gone");
         assert_eq!(
-            Condition::Other("payment-required".into()).name(),
+            Condition::Other("payment-required".into()).as_str(),
             "payment-required"
         );
     }
@@ -378,16 +409,17 @@ mod tests {
     }
 
     #[test]
-    fn error_type_names_round_trip() {
-        for t in [
-            ErrorType::Auth,
-            ErrorType::Cancel,
-            ErrorType::Continue,
-            ErrorType::Modify,
-            ErrorType::Wait,
+    fn error_types_are_named_as_rfc_6120_8_3_2_names_them() {
+        for (name, t) in [
+            ("auth", ErrorType::Auth),
+            ("cancel", ErrorType::Cancel),
+            ("continue", ErrorType::Continue),
+            ("modify", ErrorType::Modify),
+            ("wait", ErrorType::Wait),
         ] {
-            assert_eq!(ErrorType::from_name(t.as_str()), Some(t));
+            assert_eq!(t.as_str(), name);
+            assert_eq!(name.parse(), Ok(t));
         }
-        assert_eq!(ErrorType::from_name("Cancel"), None);
+        assert_eq!("Cancel".parse::<ErrorType>(), Err(UnknownValue));
     }
 }

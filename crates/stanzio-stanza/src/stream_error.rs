@@ -6,9 +6,10 @@ use std::fmt;
 use stanzio_xml::{Element, ElementRef, NS_STREAM, NS_XML, ReadError, XmlCondition, XmlWriter};
 
 use crate::NS_STREAM_ERRORS;
-use crate::common::{ErrorKind, error_body};
-use crate::error::Malformed;
-use crate::text::LangMap;
+use crate::context::StreamContext;
+use crate::error_body::{ErrorKind, error_body};
+use crate::parse_error::Malformed;
+use crate::text::{LangMap, truncate_echo};
 
 /// A stream error condition: every one RFC 6120 §4.9.3 defines, plus
 /// [`Other`](Self::Other) for conditions a peer invents.
@@ -113,7 +114,7 @@ const SIMPLE_CONDITIONS: [(&str, StreamCondition); 24] = [
 
 impl StreamCondition {
     /// The element name in `urn:ietf:params:xml:ns:xmpp-streams`.
-    pub fn name(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         match self {
             StreamCondition::SeeOtherHost(_) => "see-other-host",
             StreamCondition::Other(name) => name,
@@ -145,7 +146,7 @@ impl StreamCondition {
 
 impl fmt::Display for StreamCondition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())?;
+        f.write_str(self.as_str())?;
         if let StreamCondition::SeeOtherHost(host) = self {
             write!(f, " ({host})")?;
         }
@@ -188,8 +189,9 @@ pub struct StreamError {
     pub texts: LangMap,
     /// The application-specific condition element (§4.9.4).
     pub app: Option<Element>,
-    /// `xml:lang` as written on `<stream:error/>`: the language of every
-    /// text without its own (RFC 6120 §4.7.4), so kept to be written back.
+    /// `xml:lang`: as written on `<stream:error/>`, else the stream's, as
+    /// for stanzas (RFC 6120 §4.7.4). It is the language of every text
+    /// without its own, so kept to be written back.
     pub lang: Option<String>,
 }
 
@@ -217,13 +219,14 @@ impl StreamError {
     }
 
     /// Parses a `<stream:error/>` element (`error` in
-    /// `http://etherx.jabber.org/streams`).
+    /// `http://etherx.jabber.org/streams`) received on the stream `ctx`,
+    /// whose `xml:lang` it inherits as a stanza does (RFC 6120 §4.7.4).
     ///
     /// # Errors
     ///
     /// [`Malformed`] when the element is not a stream error, or has no
     /// condition, or more than one.
-    pub fn from_element(element: ElementRef<'_>) -> Result<Self, Malformed> {
+    pub fn from_element(element: ElementRef<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
         if !element.is("error", NS_STREAM) {
             return Err(Malformed::Missing {
                 element: "stream:error",
@@ -233,10 +236,11 @@ impl StreamError {
             text: "stream error text",
             condition: "stream error condition",
         };
+        let lang = element.lang().or(ctx.lang.as_deref());
         let (condition, texts, app) = error_body(
             element,
             NS_STREAM_ERRORS,
-            element.lang(),
+            lang,
             kind,
             StreamCondition::parse,
         )?;
@@ -244,7 +248,7 @@ impl StreamError {
             condition,
             texts,
             app,
-            lang: element.lang().map(str::to_owned),
+            lang: lang.map(str::to_owned),
         })
     }
 
@@ -254,7 +258,7 @@ impl StreamError {
         if let Some(lang) = &self.lang {
             w.attr_ns(NS_XML, "lang", lang);
         }
-        w.start(self.condition.name(), NS_STREAM_ERRORS);
+        w.start(self.condition.as_str(), NS_STREAM_ERRORS);
         if let StreamCondition::SeeOtherHost(host) = &self.condition {
             w.text(host);
         }
@@ -282,9 +286,10 @@ impl From<XmlCondition> for StreamError {
 impl From<&ReadError> for StreamError {
     /// The stream error that answers a reader error: its condition, and the
     /// reader's description as text (RFC 6120 §4.9.2 allows text for
-    /// debugging).
+    /// debugging), cut to 256 bytes: the description quotes what the peer
+    /// sent, such as a content namespace as long as the element limit.
     fn from(error: &ReadError) -> Self {
-        StreamError::new(error.condition().into()).with_text(None, error.to_string())
+        StreamError::new(error.condition().into()).with_text(None, truncate_echo(error.to_string()))
     }
 }
 
@@ -302,29 +307,88 @@ impl fmt::Display for StreamError {
 mod tests {
     use super::*;
 
+    /// The conditions of RFC 6120 §4.9.3.1 to §4.9.3.25 without data,
+    /// spelled as the RFC spells them, not taken from the table the code
+    /// uses (§4.9.3.19 `see-other-host` carries a host: tested below).
+    const RFC_6120_4_9_3: [(&str, StreamCondition); 24] = [
+        ("bad-format", StreamCondition::BadFormat),
+        ("bad-namespace-prefix", StreamCondition::BadNamespacePrefix),
+        ("conflict", StreamCondition::Conflict),
+        ("connection-timeout", StreamCondition::ConnectionTimeout),
+        ("host-gone", StreamCondition::HostGone),
+        ("host-unknown", StreamCondition::HostUnknown),
+        ("improper-addressing", StreamCondition::ImproperAddressing),
+        (
+            "internal-server-error",
+            StreamCondition::InternalServerError,
+        ),
+        ("invalid-from", StreamCondition::InvalidFrom),
+        ("invalid-namespace", StreamCondition::InvalidNamespace),
+        ("invalid-xml", StreamCondition::InvalidXml),
+        ("not-authorized", StreamCondition::NotAuthorized),
+        ("not-well-formed", StreamCondition::NotWellFormed),
+        ("policy-violation", StreamCondition::PolicyViolation),
+        (
+            "remote-connection-failed",
+            StreamCondition::RemoteConnectionFailed,
+        ),
+        ("reset", StreamCondition::Reset),
+        ("resource-constraint", StreamCondition::ResourceConstraint),
+        ("restricted-xml", StreamCondition::RestrictedXml),
+        ("system-shutdown", StreamCondition::SystemShutdown),
+        ("undefined-condition", StreamCondition::UndefinedCondition),
+        ("unsupported-encoding", StreamCondition::UnsupportedEncoding),
+        ("unsupported-feature", StreamCondition::UnsupportedFeature),
+        (
+            "unsupported-stanza-type",
+            StreamCondition::UnsupportedStanzaType,
+        ),
+        ("unsupported-version", StreamCondition::UnsupportedVersion),
+    ];
+
     #[test]
-    fn every_simple_condition_names_itself() {
-        for (name, condition) in &SIMPLE_CONDITIONS {
-            assert_eq!(condition.name(), *name);
+    fn conditions_are_named_as_rfc_6120_4_9_3_names_them() {
+        for (name, condition) in &RFC_6120_4_9_3 {
+            assert_eq!(condition.as_str(), *name);
             let element = Element::builder(name, NS_STREAM_ERRORS).build().unwrap();
             assert_eq!(&StreamCondition::parse(element.root()), condition);
         }
+        let host = Element::builder("see-other-host", NS_STREAM_ERRORS)
+            .text("example.net:5222")
+            .build()
+            .unwrap();
+        let condition = StreamCondition::parse(host.root());
+        assert_eq!(
+            condition,
+            StreamCondition::SeeOtherHost("example.net:5222".into())
+        );
+        assert_eq!(condition.as_str(), "see-other-host");
     }
 
     #[test]
-    fn xml_conditions_map_by_name() {
-        for c in [
-            XmlCondition::NotWellFormed,
-            XmlCondition::RestrictedXml,
-            XmlCondition::InvalidNamespace,
-            XmlCondition::BadFormat,
-            XmlCondition::UnsupportedEncoding,
-            XmlCondition::BadNamespacePrefix,
-            XmlCondition::PolicyViolation,
+    fn xml_conditions_become_the_stream_conditions_they_name() {
+        for (xml, stream) in [
+            (XmlCondition::NotWellFormed, StreamCondition::NotWellFormed),
+            (XmlCondition::RestrictedXml, StreamCondition::RestrictedXml),
+            (
+                XmlCondition::InvalidNamespace,
+                StreamCondition::InvalidNamespace,
+            ),
+            (XmlCondition::BadFormat, StreamCondition::BadFormat),
+            (
+                XmlCondition::UnsupportedEncoding,
+                StreamCondition::UnsupportedEncoding,
+            ),
+            (
+                XmlCondition::BadNamespacePrefix,
+                StreamCondition::BadNamespacePrefix,
+            ),
+            (
+                XmlCondition::PolicyViolation,
+                StreamCondition::PolicyViolation,
+            ),
         ] {
-            let condition = StreamCondition::from(c);
-            assert!(!matches!(condition, StreamCondition::Other(_)), "{c:?}");
-            assert_eq!(condition.name(), c.as_str());
+            assert_eq!(StreamCondition::from(xml), stream, "{xml:?}");
         }
     }
 }

@@ -3,19 +3,50 @@
 
 use stanzio_xml::{ElementRef, NS_XML, XmlWriter};
 
-use crate::common::text_only;
-use crate::error::Malformed;
+use crate::children::text_only;
+use crate::parse_error::Malformed;
 
 /// How many language variants of one text (bodies, subjects, statuses,
 /// error texts) a stanza read from the wire may carry.
 pub const MAX_LANGS: usize = 64;
+
+/// Longest text of ours that quotes the peer: an error reply's reason
+/// quotes the offending value, a stream error the reader's description of
+/// what it refused, and the peer may have made either as large as an
+/// element.
+const MAX_ECHO_BYTES: usize = 256;
+
+/// `text` cut to [`MAX_ECHO_BYTES`] at a character boundary, with `…` to
+/// show the cut.
+pub(crate) fn truncate_echo(mut text: String) -> String {
+    if text.len() > MAX_ECHO_BYTES {
+        let mut end = MAX_ECHO_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// Whether two `xml:lang` values name one language: tags compare
+/// case-insensitively (BCP 47 §2.1.1), so `en` and `EN` are one; `None`
+/// (no `xml:lang`) only matches `None`.
+fn same_lang(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (a, b) => a == b,
+    }
+}
 
 /// Texts keyed by their `xml:lang`, in document order, at most one per key.
 ///
 /// The key is the `xml:lang` attribute *as written* on the element; `None`
 /// means the element had none and so carries the language of its stanza,
 /// or failing that of the stream (RFC 6120 §4.7.4). Keeping the written form
-/// means a stanza writes back exactly as it was read.
+/// means a stanza writes back exactly as it was read. Keys compare
+/// case-insensitively, as language tags do (BCP 47 §2.1.1).
 ///
 /// ```
 /// use stanzio_stanza::LangMap;
@@ -23,7 +54,7 @@ pub const MAX_LANGS: usize = 64;
 /// let mut bodies = LangMap::new();
 /// bodies.insert(None, "Wherefore art thou, Romeo?");
 /// bodies.insert(Some("cs"), "Proč jsi ty, Romeo?");
-/// assert_eq!(bodies.get(Some("cs")), Some("Proč jsi ty, Romeo?"));
+/// assert_eq!(bodies.get(Some("CS")), Some("Proč jsi ty, Romeo?"));
 /// assert_eq!(bodies.len(), 2);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,12 +68,12 @@ impl LangMap {
         LangMap::default()
     }
 
-    /// The text whose `xml:lang` is exactly `lang` (`None`: the one without
+    /// The text whose `xml:lang` is `lang` (`None`: the one without
     /// `xml:lang`).
     pub fn get(&self, lang: Option<&str>) -> Option<&str> {
         self.entries
             .iter()
-            .find(|(l, _)| l.as_deref() == lang)
+            .find(|(l, _)| same_lang(l.as_deref(), lang))
             .map(|(_, text)| text.as_str())
     }
 
@@ -51,15 +82,22 @@ impl LangMap {
     pub fn preferred(&self, default_lang: Option<&str>) -> Option<&str> {
         self.entries
             .iter()
-            .find(|(l, _)| l.is_none() || (default_lang.is_some() && l.as_deref() == default_lang))
+            .find(|(l, _)| {
+                l.is_none() || (default_lang.is_some() && same_lang(l.as_deref(), default_lang))
+            })
             .or_else(|| self.entries.first())
             .map(|(_, text)| text.as_str())
     }
 
-    /// Sets the text for `lang`, returning the one it replaces.
+    /// Sets the text for `lang`, returning the one it replaces (which keeps
+    /// its key as first written).
     pub fn insert(&mut self, lang: Option<&str>, text: impl Into<String>) -> Option<String> {
         let text = text.into();
-        match self.entries.iter_mut().find(|(l, _)| l.as_deref() == lang) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|(l, _)| same_lang(l.as_deref(), lang))
+        {
             Some((_, old)) => Some(std::mem::replace(old, text)),
             None => {
                 self.entries.push((lang.map(str::to_owned), text));
@@ -73,7 +111,7 @@ impl LangMap {
         let index = self
             .entries
             .iter()
-            .position(|(l, _)| l.as_deref() == lang)?;
+            .position(|(l, _)| same_lang(l.as_deref(), lang))?;
         Some(self.entries.remove(index).1)
     }
 
@@ -120,16 +158,10 @@ impl LangMap {
         let text = text_only(child, element)?;
         let lang = child.lang();
         let effective = lang.or(inherited);
-        // Language tags compare case-insensitively (BCP 47 §2.1.1): `en`
-        // and `EN` are one language.
-        let same = |l: Option<&str>| match (l, effective) {
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-            (a, b) => a == b,
-        };
         if self
             .entries
             .iter()
-            .any(|(l, _)| same(l.as_deref().or(inherited)))
+            .any(|(l, _)| same_lang(l.as_deref().or(inherited), effective))
         {
             return Err(Malformed::DuplicateLang {
                 element,
@@ -185,6 +217,35 @@ mod tests {
         assert_eq!(pairs, [(Some("en"), "c"), (None, "b")]);
         assert_eq!(map.remove(None), Some("b".to_owned()));
         assert_eq!(map.len(), 1);
+        assert!(!map.is_empty());
+        assert_eq!(map.remove(Some("en")), Some("c".to_owned()));
+        assert!(map.is_empty());
+    }
+
+    /// BCP 47 §2.1.1: language tags compare case-insensitively, as the
+    /// duplicate rule of parsing already does.
+    #[test]
+    fn keys_are_language_tags_compared_without_case() {
+        let mut map = LangMap::new();
+        map.insert(Some("en-GB"), "colour");
+        assert_eq!(map.get(Some("EN-gb")), Some("colour"));
+        assert_eq!(map.get(Some("en")), None);
+        assert_eq!(map.get(None), None);
+        assert_eq!(
+            map.insert(Some("EN-GB"), "color"),
+            Some("colour".to_owned())
+        );
+        assert_eq!(map.iter().collect::<Vec<_>>(), [(Some("en-GB"), "color")]);
+        assert_eq!(map.preferred(Some("en-gb")), Some("color"));
+        assert_eq!(map.remove(Some("En-Gb")), Some("color".to_owned()));
+    }
+
+    #[test]
+    fn an_echo_is_cut_at_a_character_boundary() {
+        assert_eq!(truncate_echo("short".into()), "short");
+        let cut = truncate_echo("é".repeat(200));
+        // 256 bytes fall inside the 129th `é`: the cut keeps 128 of them.
+        assert_eq!(cut, format!("{}…", "é".repeat(128)));
     }
 
     #[test]

@@ -119,10 +119,12 @@ fn a_body_without_lang_has_the_stanzas_or_the_streams() {
 
     let xml = "<message><body>a</body><body xml:lang='en'>b</body></message>";
     let e = common::element(ContentNamespace::Client, xml);
-    assert!(Stanza::from_element(e.root(), None).is_ok());
-    assert!(Stanza::from_element(e.root(), Some("de")).is_ok());
+    let in_stream =
+        |lang| Stanza::from_element(e.root(), &common::context(ContentNamespace::Client, lang));
+    assert!(in_stream(None).is_ok());
+    assert!(in_stream(Some("de")).is_ok());
     assert!(matches!(
-        Stanza::from_element(e.root(), Some("en")),
+        in_stream(Some("en")),
         Err(StanzaParseError::Invalid(i)) if matches!(i.reason, Malformed::DuplicateLang { .. })
     ));
 
@@ -169,7 +171,7 @@ fn iq_get_and_set_need_exactly_one_payload() {
 }
 
 #[test]
-fn iq_responses_and_iqs_without_id_are_not_answered() {
+fn iq_responses_are_not_answered() {
     let (error, reason) =
         invalid("<iq id='r1' type='result'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>");
     assert!(matches!(
@@ -182,8 +184,23 @@ fn iq_responses_and_iqs_without_id_are_not_answered() {
     ));
     // RFC 6120 §8.2.3: a response is not answered.
     assert_eq!(error.error_reply(), None);
+    for xml in ["<iq type='result'/>", "<iq type='error'/>"] {
+        let (error, _) = invalid(xml);
+        assert_eq!(error.error_reply(), None, "{xml}");
+    }
 
-    let (error, reason) = invalid("<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>");
+    let (_, reason) = invalid("<iq id='e1' type='error'/>");
+    assert_eq!(reason, Malformed::Missing { element: "error" });
+}
+
+/// RFC 6120 §8.2.3: a get or set is always answered, and the answer to one
+/// without `id` carries an empty one; left unanswered, the sender would
+/// wait for ever.
+#[test]
+fn an_iq_request_without_id_is_answered_with_an_empty_id() {
+    let (error, reason) = invalid(
+        "<iq type='get' from='juliet@example.com/balcony'><ping xmlns='urn:xmpp:ping'/></iq>",
+    );
     assert_eq!(
         reason,
         Malformed::MissingAttribute {
@@ -191,11 +208,24 @@ fn iq_responses_and_iqs_without_id_are_not_answered() {
             attribute: "id"
         }
     );
-    assert_eq!(error.condition(), Some(Condition::BadRequest));
-    assert_eq!(error.error_reply(), None);
-
-    let (_, reason) = invalid("<iq id='e1' type='error'/>");
-    assert_eq!(reason, Malformed::Missing { element: "error" });
+    let Some(Stanza::Iq(reply)) = error.error_reply() else {
+        panic!("a request is answered")
+    };
+    assert_eq!(reply.id, "");
+    assert_eq!(
+        reply.to.as_ref().unwrap().as_str(),
+        "juliet@example.com/balcony"
+    );
+    let IqPayload::Error { error, .. } = &reply.payload else {
+        panic!("an error")
+    };
+    assert_eq!(error.condition, Condition::BadRequest);
+    let written =
+        String::from_utf8(common::write(&Stanza::Iq(reply), ContentNamespace::Client)).unwrap();
+    assert!(
+        written.starts_with("<iq to='juliet@example.com/balcony' id='' type='error'>"),
+        "{written}"
+    );
 }
 
 #[test]
@@ -354,6 +384,29 @@ fn priority_white_space_is_xml_white_space_only() {
     assert_eq!(p.priority, 7);
 }
 
+/// `<show/>` is an `xs:token` (RFC 6121 Appendix A), whose XML white space
+/// collapses: ` away ` is `away`. Other white space is content.
+#[test]
+fn show_is_a_token_whose_xml_white_space_collapses() {
+    for text in [" away ", "\taway\r\n", "away"] {
+        let Ok(Stanza::Presence(p)) = parse(&format!("<presence><show>{text}</show></presence>"))
+        else {
+            panic!("{text:?} is a valid show")
+        };
+        assert_eq!(p.show, Some(stanzio_stanza::Show::Away), "{text:?}");
+    }
+    for bad in ["\u{a0}away", "a way", ""] {
+        let (_, reason) = invalid(&format!("<presence><show>{bad}</show></presence>"));
+        assert_eq!(
+            reason,
+            Malformed::InvalidValue {
+                element: "show",
+                value: bad.into()
+            }
+        );
+    }
+}
+
 /// `<show/>` and `<priority/>` hold a single value (RFC 6121 §4.7.2.1,
 /// §4.7.2.3); a child element inside would be read past and lost.
 #[test]
@@ -432,4 +485,27 @@ fn languages_differing_only_in_case_are_the_same_language() {
         )
         .is_ok()
     );
+}
+
+/// The reader's description of a refused stream quotes what the peer sent;
+/// the stream error built from it carries at most 256 bytes of it, as
+/// error replies do.
+#[test]
+fn a_stream_error_does_not_echo_a_huge_namespace_back() {
+    let namespace = format!("urn:{}", "ü".repeat(100_000));
+    let header = format!(
+        "<stream:stream xmlns='{namespace}' xmlns:stream='http://etherx.jabber.org/streams'>"
+    );
+    let mut reader = stanzio_xml::StreamReader::new(stanzio_xml::Limits::default());
+    let mut input = header.as_bytes();
+    let read_error = reader.read(&mut input).unwrap_err();
+    assert!(
+        read_error.to_string().len() > 200_000,
+        "the reader quotes it all"
+    );
+    let error = stanzio_stanza::StreamError::from(&read_error);
+    assert_eq!(error.condition, StreamCondition::InvalidNamespace);
+    let text = error.texts.get(None).unwrap();
+    assert!(text.len() <= 256 + '…'.len_utf8(), "{} bytes", text.len());
+    assert!(text.ends_with('…'));
 }

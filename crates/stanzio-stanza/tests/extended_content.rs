@@ -48,9 +48,10 @@ fn error_replies_do_not_copy_extension_attributes() {
         ContentNamespace::Client,
         "<message xmlns:e='urn:example:ext' e:hint='x' from='romeo@example.net/o' id='m1'/>",
     );
-    let stanza = Stanza::from_element(parsed.root(), None).unwrap();
+    let ctx = common::client();
+    let stanza = Stanza::from_element(parsed.root(), &ctx).unwrap();
     let error = stanzio_stanza::StanzaError::new(stanzio_stanza::Condition::ServiceUnavailable);
-    let Some(Stanza::Message(reply)) = stanza.error_reply(error) else {
+    let Some(Stanza::Message(reply)) = stanza.error_reply(error, &ctx) else {
         panic!()
     };
     assert!(reply.extension_attributes.is_empty());

@@ -304,7 +304,8 @@ fn reread(stanza: &Stanza, ns: ContentNamespace) -> Stanza {
     stream.extend_from_slice(&common::write(stanza, ns));
     let (_, elements) = common::read_elements(&stream);
     assert_eq!(elements.len(), 1);
-    Stanza::from_element(elements[0].root(), None).expect("a written stanza parses")
+    Stanza::from_element(elements[0].root(), &common::context(ns, None))
+        .expect("a written stanza parses")
 }
 
 /// Parses every element of `stream` (reader errors end it); whatever
@@ -313,16 +314,17 @@ fn reread(stanza: &Stanza, ns: ContentNamespace) -> Stanza {
 fn parse_all(stream: &[u8]) {
     let mut reader = StreamReader::new(Limits::default());
     let mut input = stream;
+    let ctx = common::context(ContentNamespace::Client, Some("en"));
     while let Ok(Some(event)) = reader.read(&mut input) {
         let StreamEvent::Element(element) = event else {
             continue;
         };
-        match Stanza::from_element(element.root(), Some("en")) {
+        match Stanza::from_element(element.root(), &ctx) {
             Ok(stanza) => {
                 let mut again = common::header(ContentNamespace::Client, Some("en")).into_bytes();
                 again.extend_from_slice(&common::write(&stanza, ContentNamespace::Client));
                 let (_, elements) = common::read_elements(&again);
-                let reparsed = Stanza::from_element(elements[0].root(), Some("en"));
+                let reparsed = Stanza::from_element(elements[0].root(), &ctx);
                 assert_eq!(reparsed.as_ref(), Ok(&stanza));
             }
             Err(error) => {

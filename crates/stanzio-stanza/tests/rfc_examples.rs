@@ -316,7 +316,7 @@ fn rfc6120_4_9_stream_errors() {
     let (_, elements) = common::read_elements(stream.as_bytes());
     let errors: Vec<StreamError> = elements
         .iter()
-        .map(|e| StreamError::from_element(e.root()).unwrap())
+        .map(|e| StreamError::from_element(e.root(), &common::client()).unwrap())
         .collect();
     assert_eq!(
         errors[0].condition,
@@ -349,7 +349,10 @@ fn rfc6120_4_9_stream_errors() {
         let (_, read) = common::read_elements(&again);
         assert!(read[0].is("error", NS_STREAM));
         assert_eq!(&read[0], element);
-        assert_eq!(&StreamError::from_element(read[0].root()).unwrap(), error);
+        assert_eq!(
+            &StreamError::from_element(read[0].root(), &common::client()).unwrap(),
+            error
+        );
     }
 }
 
@@ -359,9 +362,10 @@ fn error_stanza_writes_conditions_in_the_stanzas_namespace() {
         .with_id("a1")
         .with_from("juliet@example.com/balcony".parse().unwrap());
     let reply = m
-        .error_reply(stanzio_stanza::StanzaError::new(
-            Condition::RecipientUnavailable,
-        ))
+        .error_reply(
+            stanzio_stanza::StanzaError::new(Condition::RecipientUnavailable),
+            &common::client(),
+        )
         .unwrap();
     let out = common::write(&Stanza::Message(reply), ContentNamespace::Client);
     assert_eq!(
@@ -398,7 +402,8 @@ fn rfc6120_4_9_2_stream_error_lang_is_kept() {
         common::header(ContentNamespace::Client, Some("en"))
     );
     let (_, elements) = common::read_elements(stream.as_bytes());
-    let error = StreamError::from_element(elements[0].root()).unwrap();
+    let ctx = common::context(ContentNamespace::Client, Some("en"));
+    let error = StreamError::from_element(elements[0].root(), &ctx).unwrap();
     assert_eq!(error.lang.as_deref(), Some("de"));
     let mut out = Vec::new();
     let mut w = stanzio_xml::StreamWriter::new(ContentNamespace::Client).element(&mut out);
