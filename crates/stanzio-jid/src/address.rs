@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use crate::error::{JidError, Part};
 use crate::prep::{self, MAX_PART_BYTES, Prepared};
+use crate::unicode_version::UnicodeVersion;
 
 /// An XMPP address, bare or full, in prepared form (RFC 7622).
 ///
@@ -36,12 +37,50 @@ pub struct Jid {
 }
 
 impl Jid {
-    /// Parses and prepares a JID.
+    /// Parses and prepares a JID, with the PRECIS tables IANA registers
+    /// (Unicode 6.3): for addresses stanzio sends, so that every peer
+    /// accepts them. See [`Jid::from_received`] for addresses it receives.
     ///
     /// # Errors
     ///
     /// A [`JidError`] naming the part and the rule that failed.
     pub fn new(input: &str) -> Result<Self, JidError> {
+        Self::parse(input, UnicodeVersion::Registered)
+    }
+
+    /// Parses and prepares a JID received from a peer: a stanza's `from`
+    /// or `to`, a roster item, a bound resource.
+    ///
+    /// The rules are those of [`Jid::new`] but for one: a code point that
+    /// Unicode 6.3 leaves unassigned, which the registered PRECIS tables
+    /// refuse in every part, is judged by the value RFC 8264 §8 derives
+    /// for it from the Unicode version of this build (see the
+    /// [crate docs](crate#which-unicode-version)). Servers route such
+    /// addresses: an emoji added after 2013 in a MUC nickname is one. What
+    /// [`Jid::new`] accepts, this accepts with the same result; the text of
+    /// what it returns parses back to the same JID with this function.
+    ///
+    /// ```
+    /// use stanzio_jid::Jid;
+    ///
+    /// // U+1F97A FACE WITH PLEADING EYES is from Unicode 11.
+    /// let occupant = Jid::from_received("room@muc.example/\u{1f97a}")?;
+    /// assert_eq!(occupant.resource(), Some("\u{1f97a}"));
+    /// assert!(Jid::new("room@muc.example/\u{1f97a}").is_err());
+    /// // Symbols stay outside localparts, in any Unicode version.
+    /// assert!(Jid::from_received("\u{1f97a}@example.com").is_err());
+    /// # Ok::<(), stanzio_jid::JidError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`JidError`] naming the part and the rule that failed.
+    pub fn from_received(input: &str) -> Result<Self, JidError> {
+        Self::parse(input, UnicodeVersion::Current)
+    }
+
+    /// Splits `input` into its parts and prepares them at `version`.
+    fn parse(input: &str, version: UnicodeVersion) -> Result<Self, JidError> {
         // RFC 7622 §3.1: split at the first '/', then at the first '@' before
         // it, before any mapping could turn another character into either.
         let (bare, resource) = match input.split_once('/') {
@@ -52,7 +91,7 @@ impl Jid {
             Some((node, domain)) => (Some(node), domain),
             None => (None, bare),
         };
-        Self::from_parts(node, domain, resource)
+        Self::prepare(node, domain, resource, version)
     }
 
     /// Prepares each part and joins them into a JID.
@@ -66,9 +105,21 @@ impl Jid {
         domain: &str,
         resource: Option<&str>,
     ) -> Result<Self, JidError> {
-        let node = node.map(prep::localpart).transpose()?;
-        let domain = prep::domainpart(domain)?;
-        let resource = resource.map(prep::resourcepart).transpose()?;
+        Self::prepare(node, domain, resource, UnicodeVersion::Registered)
+    }
+
+    /// Prepares each part at `version` and joins them.
+    fn prepare(
+        node: Option<&str>,
+        domain: &str,
+        resource: Option<&str>,
+        version: UnicodeVersion,
+    ) -> Result<Self, JidError> {
+        let node = node.map(|n| prep::localpart(n, version)).transpose()?;
+        let domain = prep::domainpart(domain, version)?;
+        let resource = resource
+            .map(|r| prep::resourcepart(r, version))
+            .transpose()?;
         Self::assemble(node.as_ref(), &domain, resource.as_ref())
     }
 
@@ -174,7 +225,7 @@ impl Jid {
     ///
     /// A [`JidError`] for the resourcepart.
     pub fn with_resource(&self, resource: &str) -> Result<FullJid, JidError> {
-        let resource = prep::resourcepart(resource)?;
+        let resource = prep::resourcepart(resource, UnicodeVersion::Registered)?;
         let node = self.node().map(Prepared::Verbatim);
         let domain = Prepared::Verbatim(self.domain());
         Self::assemble(node.as_ref(), &domain, Some(&resource)).map(FullJid)
@@ -277,6 +328,16 @@ impl BareJid {
         Jid::new(input)?.try_into()
     }
 
+    /// Parses and prepares a received JID that must have no resourcepart,
+    /// with the rules of [`Jid::from_received`].
+    ///
+    /// # Errors
+    ///
+    /// [`JidError::UnexpectedResource`], or why it is no JID at all.
+    pub fn from_received(input: &str) -> Result<Self, JidError> {
+        Jid::from_received(input)?.try_into()
+    }
+
     /// Prepares a localpart and a domainpart and joins them.
     ///
     /// # Errors
@@ -308,6 +369,17 @@ impl FullJid {
     /// [`JidError::MissingResource`], or why it is no JID at all.
     pub fn new(input: &str) -> Result<Self, JidError> {
         Jid::new(input)?.try_into()
+    }
+
+    /// Parses and prepares a received JID that must have a resourcepart,
+    /// such as the one a server binds (RFC 6120 §7), with the rules of
+    /// [`Jid::from_received`].
+    ///
+    /// # Errors
+    ///
+    /// [`JidError::MissingResource`], or why it is no JID at all.
+    pub fn from_received(input: &str) -> Result<Self, JidError> {
+        Jid::from_received(input)?.try_into()
     }
 
     /// Prepares the three parts and joins them.
@@ -444,6 +516,66 @@ mod tests {
             jid.with_resource(""),
             Err(JidError::Empty(Part::Resourcepart))
         );
+    }
+
+    #[test]
+    fn is_bare_says_whether_there_is_a_resourcepart() {
+        for (input, bare) in [
+            ("example.com", true),
+            ("juliet@example.com", true),
+            ("example.com/balcony", false),
+            ("juliet@example.com/balcony", false),
+        ] {
+            let jid = Jid::new(input).unwrap();
+            assert_eq!(jid.is_bare(), bare, "{input:?}");
+            assert_eq!(jid.is_full(), !bare, "{input:?}");
+        }
+    }
+
+    fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
+        // SipHash with fixed keys: the same value hashes the same in every run.
+        let mut hasher = std::hash::DefaultHasher::new();
+        value.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    #[test]
+    fn equal_jids_hash_equal_and_different_jids_hash_apart() {
+        // Equal after preparation: equal hashes, also through the bare and
+        // full kinds, which `Borrow<Jid>` requires for map lookups.
+        let jid = Jid::new("Juliet@Example.COM/Balcony").unwrap();
+        let same = Jid::new("juliet@example.com/Balcony").unwrap();
+        assert_eq!(hash_of(&jid), hash_of(&same));
+        let full = FullJid::new("juliet@example.com/Balcony").unwrap();
+        assert_eq!(hash_of(&full), hash_of(&jid));
+        let bare = BareJid::new("juliet@example.com").unwrap();
+        assert_eq!(hash_of(&bare), hash_of(&jid.to_bare()));
+        // The hash follows the text: JIDs that differ in any part, or only
+        // in the case of the resourcepart, hash differently.
+        let others = [
+            "juliet@example.com/balcony",
+            "juliet@example.com",
+            "romeo@example.com/Balcony",
+            "juliet@example.net/Balcony",
+        ];
+        for other in others {
+            assert_ne!(
+                hash_of(&jid),
+                hash_of(&Jid::new(other).unwrap()),
+                "{other:?}"
+            );
+        }
+        // As map keys they stay apart, and a kind finds its entry by &Jid.
+        let mut keys: std::collections::HashMap<Jid, &str> =
+            others.iter().map(|o| (Jid::new(o).unwrap(), *o)).collect();
+        keys.insert(jid.clone(), "juliet@example.com/Balcony");
+        assert_eq!(keys.len(), 5);
+        for other in others {
+            assert_eq!(keys.get(&Jid::new(other).unwrap()), Some(&other));
+        }
+        assert_eq!(keys.get(&same), Some(&"juliet@example.com/Balcony"));
+        let bares: std::collections::HashSet<BareJid> = [bare.clone()].into();
+        assert!(bares.contains(&*bare));
     }
 
     #[test]

@@ -32,14 +32,17 @@ pub enum JidError {
     #[error("the {0} is empty; every part present must have 1 to 1023 bytes (RFC 7622 §3.1)")]
     Empty(Part),
 
-    /// A part has more than 1023 bytes after preparation (RFC 7622 §3.1).
+    /// A part has more than 1023 bytes after preparation (RFC 7622 §3.1),
+    /// or its input has more than 4092, which no preparation shrinks to
+    /// 1023 and which is refused before any is tried.
     #[error(
-        "the {part} has {len} bytes after preparation; at most 1023 are allowed (RFC 7622 §3.1)"
+        "the {part} has {len} bytes; at most 1023 are allowed after preparation (RFC 7622 §3.1)"
     )]
     TooLong {
         /// Which part.
         part: Part,
-        /// Its length in bytes after preparation.
+        /// Its length in bytes: after preparation, or, for input over 4092
+        /// bytes, of the input.
         len: usize,
     },
 

@@ -42,7 +42,12 @@
 //!   rules), then each label is checked for what IDNA2008 adds: no code point
 //!   that RFC 5892 disallows (symbols such as `♚` pass UTS #46 but not this),
 //!   and at most 63 bytes in A-label form so that ToASCII would succeed.
-//! - every part must then have 1 to 1023 bytes (RFC 7622 §3.1).
+//! - every part must then have 1 to 1023 bytes (RFC 7622 §3.1). Input of
+//!   more than 4092 bytes for one part is refused before any mapping: no
+//!   mapping shrinks text by more than four to one, so it could not fit,
+//!   and refusing it first bounds the work a peer can cause. (UTS #46
+//!   removes some code points outright, such as the soft hyphen; a
+//!   domainpart padded with thousands of them is refused too.)
 //!
 //! Preparation is repeated until stable (RFC 8264 §7), so the text of a
 //! [`Jid`] always parses back to the same [`Jid`].
@@ -71,15 +76,54 @@
 //! **What is refused that other libraries accept.** Following RFC 7622 to the
 //! letter, underscores and other non-LDH ASCII characters in domain names,
 //! `--` in the third and fourth position of a non-`xn--` label, and emoji or
-//! other symbols in domain names are errors. The PRECIS tables of
-//! `precis-core` are those IANA registers, for Unicode 6.3: code points
-//! assigned since then count as unassigned and are refused in every part,
-//! emoji such as U+1F97A in a resourcepart among them.
+//! other symbols in domain names are errors.
+//!
+//! # Which Unicode version
+//!
+//! PRECIS decides what each string class allows from the Unicode properties
+//! of a code point, with the algorithm of RFC 8264 §8 over the categories of
+//! §9, and is meant to follow new Unicode versions rather than freeze one.
+//! The values IANA registers (RFC 8264 §11.1), which `precis-core` carries,
+//! are those of Unicode 6.3: a code point assigned since 2013 is UNASSIGNED
+//! there (§9.10), and every profile refuses unassigned code points. Servers
+//! use newer versions, so they route `room@muc.example/🥺` (U+1F97A is from
+//! Unicode 11) and every presence of that occupant carries it.
+//!
+//! So there are two constructors, by where the address comes from:
+//!
+//! - [`Jid::new`] (and `FromStr`, [`Jid::from_parts`],
+//!   [`Jid::with_resource`]) uses the registered values only. An address
+//!   stanzio prepares itself is then one that every PRECIS implementation,
+//!   whatever its Unicode version, accepts; `a@b/🥺` is refused with
+//!   [`JidError::ForbiddenChar`].
+//! - [`Jid::from_received`] (and [`BareJid::from_received`],
+//!   [`FullJid::from_received`]) is for addresses received from a peer. It
+//!   keeps the registered value of every code point Unicode 6.3 assigns; a
+//!   code point that Unicode 6.3 leaves unassigned gets the value §8
+//!   derives from the Unicode data of this build (`icu_properties`). An
+//!   emoji is a symbol (§9.15): allowed in a resourcepart (FreeformClass),
+//!   refused in a localpart (IdentifierClass) as every symbol is; a letter
+//!   is allowed in both; a default-ignorable code point or one still
+//!   unassigned is refused everywhere. Everything else is as in RFC 7622 §3:
+//!   the same mappings, the same exclusions, the same limits, and the
+//!   domainpart's labels checked against the IdentifierClass at the same
+//!   version. What [`Jid::new`] accepts, [`Jid::from_received`] accepts
+//!   with the same result.
+//!
+//! The text of a JID parses back to the same JID with the constructor that
+//! made it. A received JID's text may hold code points that [`Jid::new`]
+//! refuses, which is why deserializing (`serde` feature) uses
+//! [`Jid::from_received`]: stored addresses were received once.
+//!
+//! The mapping rules (width and case mapping, NFC, the bidi rule) already
+//! follow a current Unicode version in both constructors, through
+//! `precis-profiles` and the standard library.
 //!
 //! # Features
 //!
 //! - `serde`: [`Jid`], [`BareJid`] and [`FullJid`] serialize as their text and
-//!   deserialize by parsing it.
+//!   deserialize by parsing it as a received address
+//!   ([`Jid::from_received`]).
 //! - `jid`: fallible conversions to and from the `jid` crate's types, for
 //!   users of `xmpp-parsers`. They are fallible both ways because that crate
 //!   applies the older stringprep rules of RFC 6122.
@@ -91,6 +135,7 @@ mod error;
 mod prep;
 #[cfg(feature = "serde")]
 mod serde_impl;
+mod unicode_version;
 
 pub use address::{BareJid, FullJid, Jid};
 pub use error::{DomainError, JidError, Part};

@@ -1,18 +1,18 @@
 //! `serde` support: a JID is its prepared text.
 
 use std::fmt;
-use std::marker::PhantomData;
-use std::str::FromStr;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::{Serialize, Serializer};
 
 use crate::{BareJid, FullJid, Jid, JidError};
 
-/// Parses a borrowed or owned string into one of the JID types.
-struct JidVisitor<T>(PhantomData<T>);
+/// Parses a borrowed or owned string into one of the JID types with its
+/// `from_received`: serialized addresses were received once, and may hold
+/// code points that only that constructor accepts (see the crate docs).
+struct JidVisitor<T>(fn(&str) -> Result<T, JidError>);
 
-impl<T: FromStr<Err = JidError>> Visitor<'_> for JidVisitor<T> {
+impl<T> Visitor<'_> for JidVisitor<T> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -20,7 +20,7 @@ impl<T: FromStr<Err = JidError>> Visitor<'_> for JidVisitor<T> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
-        value.parse().map_err(E::custom)
+        (self.0)(value).map_err(E::custom)
     }
 }
 
@@ -34,7 +34,7 @@ macro_rules! serde_as_text {
 
         impl<'de> Deserialize<'de> for $kind {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str(JidVisitor(PhantomData))
+                deserializer.deserialize_str(JidVisitor($kind::from_received))
             }
         }
     )+};
@@ -62,5 +62,18 @@ mod tests {
         let err = serde_json::from_str::<FullJid>(r#""juliet@example.com""#).unwrap_err();
         assert!(err.to_string().contains("no resourcepart"), "{err}");
         assert!(serde_json::from_str::<Jid>(r#""juliet@""#).is_err());
+    }
+
+    #[test]
+    fn a_received_jid_deserializes_from_its_text() {
+        // U+1F97A (Unicode 11) is accepted by `Jid::from_received` only;
+        // a stored copy of such an address must load again.
+        let jid = Jid::from_received("room@muc.example/\u{1f97a}").unwrap();
+        let json = serde_json::to_string(&jid).unwrap();
+        assert_eq!(serde_json::from_str::<Jid>(&json).unwrap(), jid);
+        let full: FullJid = serde_json::from_str(&json).unwrap();
+        assert_eq!(full.resource(), "\u{1f97a}");
+        let err = serde_json::from_str::<BareJid>(&json).unwrap_err();
+        assert!(err.to_string().contains("resourcepart"), "{err}");
     }
 }

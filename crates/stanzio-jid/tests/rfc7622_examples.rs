@@ -515,7 +515,7 @@ fn errors_read_well() {
     let err = Jid::new(&format!("x/{}", "r".repeat(1024))).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the resourcepart has 1024 bytes after preparation; at most 1023 are allowed (RFC 7622 §3.1)"
+        "the resourcepart has 1024 bytes; at most 1023 are allowed after preparation (RFC 7622 §3.1)"
     );
 }
 
@@ -558,26 +558,63 @@ fn contextual_rules_and_unicode_version() {
 }
 
 #[test]
-fn huge_inputs_are_refused_cleanly() {
+fn huge_inputs_are_refused_by_length_in_every_part() {
     let big = "\u{e4}".repeat(100_000);
+    let too_long = |part| Err(JidError::TooLong { part, len: 200_000 });
+    for parse in [Jid::new, Jid::from_received] {
+        assert_eq!(parse(&format!("{big}@x")), too_long(Part::Localpart));
+        assert_eq!(parse(&format!("x@{big}")), too_long(Part::Domainpart));
+        assert_eq!(parse(&format!("x/{big}")), too_long(Part::Resourcepart));
+    }
+}
+
+#[test]
+fn input_no_preparation_could_fit_is_refused_before_preparing() {
+    // Each input below maps to 1400 bytes or fewer; the error reports the
+    // input's own length, so it was refused before any mapping ran.
+    let too_long = |part, len| Err(JidError::TooLong { part, len });
+    // FULLWIDTH LATIN CAPITAL LETTER A is width-mapped to 'a'.
+    let local = "\u{ff21}".repeat(1400);
     assert_eq!(
-        Jid::new(&format!("{big}@x")),
-        Err(JidError::TooLong {
-            part: Part::Localpart,
-            len: 200_000
-        })
+        Jid::new(&format!("{local}@x")),
+        too_long(Part::Localpart, 4200)
     );
-    // idna itself refuses labels this long (as Idna); shorter ones reach
-    // the A-label length check (tested above).
-    assert!(matches!(
-        Jid::new(&format!("x@{big}")),
-        Err(JidError::InvalidDomain(_))
-    ));
+    // KELVIN SIGN becomes 'K' under NFC.
+    let resource = "\u{212a}".repeat(1400);
     assert_eq!(
-        Jid::new(&format!("x/{big}")),
-        Err(JidError::TooLong {
-            part: Part::Resourcepart,
-            len: 200_000
-        })
+        Jid::new(&format!("x/{resource}")),
+        too_long(Part::Resourcepart, 4200)
     );
+    // UTS #46 removes SOFT HYPHEN: this domainpart would map to
+    // `example.com`, and is refused all the same.
+    let padded = format!("{}example.com", "\u{ad}".repeat(2100));
+    assert_eq!(
+        Jid::new(&format!("x@{padded}")),
+        too_long(Part::Domainpart, 4211)
+    );
+    assert_eq!(
+        Jid::from_received(&format!("x@{padded}")),
+        too_long(Part::Domainpart, 4211)
+    );
+    // Within the 4092-byte bound the same padding is mapped away.
+    let padded = format!("{}example.com", "\u{ad}".repeat(2040));
+    assert_eq!(jid(&format!("x@{padded}")).domain(), "example.com");
+    // from_parts checks each part the same way.
+    assert_eq!(
+        Jid::from_parts(Some(&local), "x", None),
+        too_long(Part::Localpart, 4200)
+    );
+}
+
+#[test]
+fn the_input_bound_leaves_room_for_the_widest_mapping() {
+    // MATHEMATICAL BOLD SMALL A (four bytes) maps to 'a' under UTS #46,
+    // the widest shrink of any mapping: 4047 bytes of input become a
+    // domainpart of 1023 bytes, the most allowed.
+    let domain = vec!["\u{1d41a}".repeat(63); 16].join(".");
+    assert_eq!(domain.len(), 4047);
+    assert_eq!(jid(&domain).domain(), vec!["a".repeat(63); 16].join("."));
+    // Fullwidth letters shrink three to one: 1023 of them fit (3069 bytes).
+    let local = "\u{ff41}".repeat(1023);
+    assert_eq!(jid(&format!("{local}@x")).node().map(str::len), Some(1023));
 }

@@ -1,4 +1,5 @@
-//! Properties: parsing never panics, and a JID's text parses back to itself.
+//! Properties: parsing never panics, a JID's text parses back to itself, and
+//! `Jid::from_received` accepts what `Jid::new` accepts, with the same result.
 
 use proptest::prelude::*;
 use stanzio_jid::Jid;
@@ -44,8 +45,28 @@ fn jidish() -> impl Strategy<Value = String> {
         "\u{1f600}",
         "\u{4e2d}",
         "\u{e9}",
+        // Assigned after Unicode 6.3: an emoji, a letter and its capital,
+        // a default ignorable, and a letter whose lowercase is new.
+        "\u{1f97a}",
+        "\u{a7b5}",
+        "\u{a7b4}",
+        "\u{180f}",
+        "\u{13a0}",
     ]);
     prop::collection::vec(pieces, 0..24).prop_map(|v| v.concat())
+}
+
+/// Whatever `Jid::new` makes, `Jid::from_received` makes too; whatever
+/// `Jid::from_received` makes, its text gives back.
+fn received_agrees(input: &str) -> Result<(), TestCaseError> {
+    let received = Jid::from_received(input);
+    if let Ok(jid) = Jid::new(input) {
+        prop_assert_eq!(received.as_ref(), Ok(&jid), "{:?}", input);
+    }
+    if let Ok(jid) = received {
+        prop_assert_eq!(Jid::from_received(jid.as_str()), Ok(jid));
+    }
+    Ok(())
 }
 
 fn roundtrips(jid: &Jid) -> Result<(), TestCaseError> {
@@ -66,6 +87,7 @@ proptest! {
         if let Ok(jid) = Jid::new(&input) {
             roundtrips(&jid)?;
         }
+        received_agrees(&input)?;
     }
 
     #[test]
@@ -73,6 +95,7 @@ proptest! {
         if let Ok(jid) = Jid::new(&input) {
             roundtrips(&jid)?;
         }
+        received_agrees(&input)?;
     }
 
     #[test]
