@@ -137,15 +137,18 @@ impl ClientMechanism {
                     authzid,
                 },
             ) => {
-                // RFC 4616 §2: [authzid] NUL authcid NUL passwd.
+                // RFC 4616 §2: [authzid] NUL authcid NUL passwd, as typed. §2 has the server
+                // prepare the presented strings (SASLprep RECOMMENDED, "including none"
+                // allowed), so a server comparing with a plain stored password (ejabberd)
+                // refuses a client-side SASLprep result such as `IX` for `I\u{AD}X`.
                 let mut message = Vec::new();
                 if let Some(authzid) = authzid {
                     message.extend_from_slice(prep::authzid(authzid)?.as_bytes());
                 }
                 message.push(0);
-                message.extend_from_slice(prep::username(username)?.as_bytes());
+                message.extend_from_slice(prep::plain_field("username", username)?.as_bytes());
                 message.push(0);
-                message.extend_from_slice(prep::password(password)?.as_bytes());
+                message.extend_from_slice(prep::plain_field("password", password)?.as_bytes());
                 State::SingleInitial(Zeroizing::new(message))
             }
             (

@@ -39,7 +39,7 @@ pub enum PrepError {
     /// Contains U+0000, which the PLAIN framing cannot carry (RFC 4616 §2).
     #[error("{field} contains NUL")]
     Nul {
-        /// `authzid`.
+        /// `authzid`, or a PLAIN `username` or `password` (sent as typed).
         field: &'static str,
     },
     /// An iteration count of 0, which SCRAM's `i` cannot carry (RFC 5802 §7:

@@ -118,24 +118,36 @@
 //!
 //! ## String preparation
 //!
-//! RFC 5802 §5.1 and §2.2 ask for SASLprep (RFC 4013): usernames as *query* strings
-//! (unassigned code points allowed) and passwords as *stored* strings (unassigned code
-//! points prohibited). This crate uses `stringprep::saslprep` for both, on both sides
-//! (RFC 4616 §2 asks the PLAIN server to prepare authcid and password too):
-//! - it treats every string as a stored string, so a username with a code point
-//!   unassigned in Unicode 3.2 is refused, which is stricter than RFC 5802 for
-//!   usernames but loses nothing in XMPP: the username is a JID localpart, and PRECIS
-//!   (RFC 7613/8265 UsernameCaseMapped, used by RFC 7622) disallows unassigned code points
-//!   as well;
-//! - its NFKC step uses the current Unicode tables rather than 3.2's; Unicode's
-//!   normalization stability policy keeps the results equal for code points assigned in
-//!   3.2, the only ones accepted.
-//! - An empty result is refused (RFC 5802 §5.1 "SHOULD abort"; RFC 4616 `1*SAFE`).
+//! RFC 5802 §5.1 and §2.2 ask for SASLprep (RFC 4013), a stringprep profile (RFC 3454),
+//! which is pinned to Unicode 3.2. Prosody and ejabberd (libidn-style Unicode 3.2 tables)
+//! and scramp prepare that way; a different result means different SCRAM keys, so a user
+//! whose password prepares differently could log in nowhere else with a record made here.
+//! This crate therefore implements SASLprep on the Unicode 3.2 data (the RFC 3454 tables
+//! of the `stringprep` crate, which match it, for mapping and prohibition):
+//! - usernames are *query* strings (RFC 5802 §5.1: unassigned code points allowed),
+//!   passwords *stored* strings (RFC 5802 §2.2): a password with a code point unassigned
+//!   in Unicode 3.2 (table A.1, checked on the input) is refused (RFC 3454 §7);
+//! - NFKC (RFC 4013 §2.2) uses today's tables, which give the Unicode 3.2 result for every
+//!   code point assigned in 3.2 except the five CJK compatibility ideographs Unicode 4.0
+//!   Corrigendum #4 corrected (U+2F868, U+2F874, U+2F91F, U+2F95F, U+2F9BF): those keep
+//!   their 3.2 mapping (U+2F874 gives U+5F33, not U+5F53). Both are checked for every
+//!   assigned code point against Python's `unicodedata.ucd_3_2_0`. A code point
+//!   unassigned in 3.2 (in a username) had no decomposition and combining class 0 in 3.2,
+//!   so it passes unchanged and does not compose or reorder with its neighbours (Python's
+//!   `ucd_3_2_0` reorders around it by today's combining class; this crate follows the
+//!   3.2 data);
+//! - the bidirectional rule (RFC 3454 §6) uses tables D.1 and D.2 (Unicode 3.2), not
+//!   today's properties, which differ for 344 characters assigned in 3.2;
+//! - an empty result is refused (RFC 5802 §5.1 "SHOULD abort"; RFC 4616 `1*SAFE`).
 //! - PRECIS OpaqueString (RFC 8265) is *not* substituted: RFC 8265 §1 leaves SCRAM on
 //!   SASLprep, and the two differ (OpaqueString normalizes with NFC instead of NFKC and
 //!   keeps the "mapped to nothing" characters such as U+00AD, so `I\u{AD}X` or `Ⅸ`
 //!   would give other keys), which would break logins with records made by other
 //!   servers.
+//! - PLAIN: the client sends authcid and password as typed, refusing only NUL and empty
+//!   strings; RFC 4616 §2 has the server prepare them (this crate's server does, with
+//!   SASLprep), and a server that compares with a stored plain password refuses a
+//!   client-side SASLprep result (`IX` for `I\u{AD}X`).
 //! - The authzid is a JID: it is only escaped (`=2C`, `=3D`), not SASLprep-ed; JID rules
 //!   (RFC 7622) are the caller's. The server hashes the username as received in the
 //!   AuthMessage; it reports the SASLprep-ed name for the record lookup.
@@ -172,6 +184,7 @@ mod downgrade;
 mod error;
 mod mechanism;
 mod prep;
+mod rfc3454;
 mod scram;
 mod select;
 mod server;

@@ -353,3 +353,44 @@ fn credentials_are_prepared_or_refused() {
             .starts_with(b"n,,n=user,r=")
     );
 }
+
+/// RFC 4616 §2 leaves preparation to the PLAIN server: the client sends what was typed
+/// (`I\u{AD}X`, not the SASLprep result `IX`), refusing only what the message cannot carry.
+#[test]
+fn plain_sends_credentials_as_typed() {
+    let offer = ServerOffer::new(["PLAIN"]);
+    let tls = TlsInfo::new(TlsVersion::Tls13);
+    let mut policy = ClientPolicy::default();
+    policy.allow_plain = true;
+    let creds = Credentials::password("us\u{AD}er", "I\u{AD}X");
+    let selection = select(&offer, Some(&tls), &creds, &policy).unwrap();
+    let mut client = ClientMechanism::new(&selection, &creds, &mut common::TestRng(1)).unwrap();
+    assert_eq!(
+        client.initial_response().unwrap(),
+        "\0us\u{AD}er\0I\u{AD}X".as_bytes()
+    );
+    // Our own server prepares both and finds the account of `user` with password `IX`.
+    let accounts = Accounts::new(&[("user", "IX")]);
+    let mut setup = Setup::new(&accounts, creds);
+    setup.config.mechanisms = vec![Mechanism::Plain];
+    setup.policy.allow_plain = true;
+    let ex = setup.run();
+    assert!(ex.succeeded(), "{ex:?}");
+    assert_eq!(ex.identity.unwrap().authcid.as_deref(), Some("user"));
+    // NUL is the separator and cannot be sent; an empty field is not `1*SAFE`.
+    for (bad, expected) in [
+        (
+            Credentials::password("user", "a\0b"),
+            PrepError::Nul { field: "password" },
+        ),
+        (
+            Credentials::password("", "pencil"),
+            PrepError::Empty { field: "username" },
+        ),
+    ] {
+        assert_eq!(
+            ClientMechanism::new(&selection, &bad, &mut common::TestRng(1)).unwrap_err(),
+            ClientError::Credentials(expected)
+        );
+    }
+}
