@@ -59,6 +59,16 @@ pub(crate) struct AttrRecord {
     pub(crate) value: Span,
 }
 
+/// The room a reader keeps for its next element, per buffer: enough for a
+/// typical stanza (a chat message with a few payloads) to be assembled
+/// without growing, and little enough for an idle reader to hold about
+/// 1 KiB (see [`crate::Limits`]).
+const KEPT_STRING_BYTES: usize = 384;
+/// See [`KEPT_STRING_BYTES`].
+const KEPT_NODES: usize = 8;
+/// See [`KEPT_STRING_BYTES`].
+const KEPT_ATTRS: usize = 6;
+
 /// The namespace of `xml:` attributes such as `xml:lang` (XML Namespaces §3).
 pub const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
 
@@ -148,6 +158,17 @@ impl Element {
 
     // ---- construction, shared by the reader and the builder ----
 
+    /// An empty element with room for one like `other`, up to what a reader
+    /// keeps between elements ([`KEPT_STRING_BYTES`] and friends), so a large
+    /// element does not make the next small one carry its room.
+    pub(crate) fn with_room_for(other: &Element) -> Element {
+        Element {
+            strings: String::with_capacity(other.strings.len().min(KEPT_STRING_BYTES)),
+            nodes: Vec::with_capacity(other.nodes.len().min(KEPT_NODES)),
+            attrs: Vec::with_capacity(other.attrs.len().min(KEPT_ATTRS)),
+        }
+    }
+
     /// Empties the element, keeping its buffers.
     pub(crate) fn clear(&mut self) {
         self.strings.clear();
@@ -155,11 +176,11 @@ impl Element {
         self.attrs.clear();
     }
 
-    /// Reserves room for an element the size of `other`.
-    pub(crate) fn reserve_like(&mut self, other: &Element) {
-        self.strings.reserve(other.strings.len());
-        self.nodes.reserve(other.nodes.len());
-        self.attrs.reserve(other.attrs.len());
+    /// Gives back room beyond what [`Element::with_room_for`] would give.
+    pub(crate) fn trim_room(&mut self) {
+        self.strings.shrink_to(KEPT_STRING_BYTES);
+        self.nodes.shrink_to(KEPT_NODES);
+        self.attrs.shrink_to(KEPT_ATTRS);
     }
 
     pub(crate) fn push_str(&mut self, s: &str) -> Span {

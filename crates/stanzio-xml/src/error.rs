@@ -49,6 +49,8 @@ impl XmlCondition {
 pub enum Limit {
     /// [`crate::Limits::max_element_bytes`].
     ElementBytes,
+    /// [`crate::Limits::max_token_bytes`].
+    TokenBytes,
     /// [`crate::Limits::max_depth`].
     Depth,
     /// [`crate::Limits::max_attributes`].

@@ -38,11 +38,13 @@
 
 mod element;
 mod error;
+mod limits;
 mod reader;
 mod writer;
 
 pub use element::{Attribute, Element, ElementBuilder, ElementRef, NS_XML, Node, Nodes};
 pub use error::{BuildError, Limit, ReadError, XmlCondition};
+pub use limits::Limits;
 pub use reader::{FrameEvent, FrameReader, StreamEvent, StreamReader};
 pub use writer::{StreamWriter, XmlWriter};
 
@@ -104,76 +106,9 @@ pub struct StreamHeader {
     pub version: Option<String>,
     /// `xml:lang`, the default language of the stream.
     pub lang: Option<String>,
-    /// The content namespace declared as the default.
-    pub ns: ContentNamespace,
-}
-
-/// Limits a reader enforces, fixed at construction. Exceeding one is a
-/// [`ReadError::LimitExceeded`] (`policy-violation`), and memory stays
-/// bounded whatever the peer sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Bytes of input one top-level element (or the stream header, or one
-    /// WebSocket message) may take. RFC 6120 §13.12 puts a server's floor at
-    /// 10 000; XEP-0478 advertises this value as `max-bytes`.
-    pub max_element_bytes: usize,
-    /// Element nesting depth inside one top-level element (the top-level
-    /// element is depth 1).
-    pub max_depth: usize,
-    /// Attributes per element, not counting namespace declarations.
-    pub max_attributes: usize,
-    /// Namespace declarations per element.
-    pub max_namespace_declarations: usize,
-    /// Bytes the element being assembled may take once parsed (names, text,
-    /// structure: [`Element::used_bytes`]). Parsed structure costs more than
-    /// the raw bytes it came from, so this bounds that overhead too; the
-    /// heap held is at most about twice this, as vectors grow by doubling.
-    pub max_buffered_bytes: usize,
-}
-
-impl Default for Limits {
-    /// 256 KiB per element, depth 32, 64 attributes, 16 namespace
-    /// declarations, 1 MiB of assembled element.
-    fn default() -> Self {
-        Limits {
-            max_element_bytes: 256 * 1024,
-            max_depth: 32,
-            max_attributes: 64,
-            max_namespace_declarations: 16,
-            max_buffered_bytes: 1024 * 1024,
-        }
-    }
-}
-
-impl Limits {
-    /// Sets [`Limits::max_element_bytes`].
-    pub fn with_max_element_bytes(mut self, bytes: usize) -> Self {
-        self.max_element_bytes = bytes;
-        self
-    }
-
-    /// Sets [`Limits::max_depth`].
-    pub fn with_max_depth(mut self, depth: usize) -> Self {
-        self.max_depth = depth;
-        self
-    }
-
-    /// Sets [`Limits::max_attributes`].
-    pub fn with_max_attributes(mut self, attributes: usize) -> Self {
-        self.max_attributes = attributes;
-        self
-    }
-
-    /// Sets [`Limits::max_namespace_declarations`].
-    pub fn with_max_namespace_declarations(mut self, declarations: usize) -> Self {
-        self.max_namespace_declarations = declarations;
-        self
-    }
-
-    /// Sets [`Limits::max_buffered_bytes`].
-    pub fn with_max_buffered_bytes(mut self, bytes: usize) -> Self {
-        self.max_buffered_bytes = bytes;
-        self
-    }
+    /// The content namespace declared as the default, or `None` when the
+    /// header declares none: with "prefix-free canonicalization" (RFC 6120
+    /// §4.8.2, `<stream xmlns='http://etherx.jabber.org/streams'>`) every
+    /// top-level element declares its own namespace.
+    pub ns: Option<ContentNamespace>,
 }

@@ -5,10 +5,10 @@
 //! XML-level restrictions (no DTD, no PI, no comments). Namespace resolution
 //! is done here instead of by rxml's resolving parser: an XMPP stream binds
 //! a handful of namespaces, and resolving straight into the [`Element`] arena
-//! saves a copy of every name (the resolving parser runs at about 78 % of
-//! the raw one, TOOLING.md). The checks rxml's raw parser leaves to its user
-//! (undeclared prefixes, duplicate attributes after resolution) are done
-//! here.
+//! spares the resolving parser's own copy of every name (`benches/stanza.rs`
+//! measures the reader against the raw parser alone). The checks rxml's raw
+//! parser leaves to its user (undeclared prefixes, duplicate attributes
+//! after resolution) are done here.
 //!
 //! `xml:lang` is reported as written on each element; inheritance from the
 //! stream header is the stanza layer's business (RFC 6120 §4.7.4).
@@ -49,16 +49,28 @@ pub enum StreamEvent {
 ///
 /// Any split of the input, down to one byte at a time, gives the same
 /// events.
+///
+/// A reader that returns `Ok(None)` between two top-level elements gives
+/// back its parser's buffers and keeps only a little room for the next
+/// element (see [`Limits`] for what it holds).
+///
+/// rxml 0.14 refuses an XML declaration with `standalone` but no
+/// `encoding` (`<?xml version='1.0' standalone='yes'?>`), which XML 1.0
+/// §2.8 allows; the reader checks the declaration apart from the stream and
+/// accepts it.
 #[derive(Debug)]
 pub struct StreamReader {
     parser: RawParser,
     limits: Limits,
     state: ReaderState,
+    /// The bytes of the stream's XML declaration read so far, kept from the
+    /// parser (see [`check_declaration`]).
+    declaration: Vec<u8>,
     /// The root element's head while it is being read.
     root: Option<PendingHead>,
     scope: StreamScope,
     assembler: Assembler,
-    /// Bytes fed to the parser since the last top-level boundary.
+    /// Bytes taken from the input since the last top-level boundary.
     bytes_in_element: usize,
     /// Whether the parser stands between top-level elements.
     at_boundary: bool,
@@ -71,18 +83,23 @@ pub struct StreamReader {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ReaderState {
+    /// Before the header, where an XML declaration may still start.
+    Prolog,
     ExpectHeader,
     InStream,
     Ended,
 }
 
 impl StreamReader {
-    /// A reader with these limits, expecting a stream header.
+    /// A reader with these limits (each clamped to its documented maximum),
+    /// expecting a stream header.
     pub fn new(limits: Limits) -> Self {
+        let limits = limits.clamped();
         StreamReader {
-            parser: new_parser(limits),
+            parser: new_parser(&limits),
             limits,
-            state: ReaderState::ExpectHeader,
+            state: ReaderState::Prolog,
+            declaration: Vec::new(),
             root: None,
             scope: StreamScope::default(),
             assembler: Assembler::new(limits),
@@ -102,12 +119,10 @@ impl StreamReader {
     /// reuses its buffers instead of allocating new ones. Optional: an
     /// element simply dropped is fine too.
     pub fn recycle(&mut self, element: Element) {
-        if element.heap_bytes() <= self.limits.max_buffered_bytes {
-            self.assembler.spare = Some(element);
-        }
+        self.assembler.recycle(element);
     }
 
-    /// The limits this reader enforces.
+    /// The limits this reader enforces, as clamped.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -144,7 +159,7 @@ impl StreamReader {
         }
         let clean = match self.state {
             ReaderState::Ended => true,
-            ReaderState::ExpectHeader => self.bytes_in_element == 0,
+            ReaderState::Prolog | ReaderState::ExpectHeader => self.bytes_in_element == 0,
             ReaderState::InStream => false,
         };
         if clean {
@@ -175,6 +190,7 @@ impl StreamReader {
                     continue;
                 }
                 let Some(&next) = input.first() else {
+                    self.release_buffers();
                     return Ok(None);
                 };
                 if next != b'<' && self.state == ReaderState::InStream {
@@ -189,14 +205,16 @@ impl StreamReader {
                 self.at_boundary = false;
                 self.whitespace_reported = false;
             }
+            if self.state == ReaderState::Prolog {
+                if !self.read_declaration(input)? {
+                    return Ok(None);
+                }
+                continue;
+            }
             // Feed no more than the element may still take (plus one byte to
             // notice the overflow), so a huge token never reaches rxml's
             // buffer and the limit is exact for any split.
-            let budget = self
-                .limits
-                .max_element_bytes
-                .saturating_sub(self.bytes_in_element)
-                + 1;
+            let budget = self.limits.max_element_bytes - self.bytes_in_element + 1;
             let take = input.len().min(budget);
             let Some(mut chunk) = input.get(..take) else {
                 return Ok(None);
@@ -219,8 +237,73 @@ impl StreamReader {
                 // rxml only reports the end of the document when told the
                 // input is complete, which this reader never does.
                 Ok(None) => return Ok(None),
-                Err(EndOrError::Error(e)) => return Err(e.into()),
+                Err(EndOrError::Error(e)) => return Err(parse_error(e, &self.limits)),
             }
+        }
+    }
+
+    /// Reads what may be the stream's XML declaration (XML 1.0 §2.8) into
+    /// `self.declaration`, and checks it once complete. Returns `false` when
+    /// `input` ran out first.
+    fn read_declaration(&mut self, input: &mut &[u8]) -> Result<bool, ReadError> {
+        const START: &[u8] = b"<?xml";
+        // Up to `<?xml` and the white space after it, this may as well be
+        // the header.
+        while self.declaration.len() <= START.len() {
+            let Some(&byte) = input.first() else {
+                return Ok(false);
+            };
+            let declaration_so_far = match START.get(self.declaration.len()) {
+                Some(&expected) => byte == expected,
+                None => is_space(byte),
+            };
+            if !declaration_so_far {
+                self.state = ReaderState::ExpectHeader;
+                let held = std::mem::take(&mut self.declaration);
+                return self.feed_held(&held).map(|()| true);
+            }
+            self.take_declaration_bytes(input, 1)?;
+        }
+        // No `>` can appear inside a declaration but at its `?>` end.
+        let end = input.iter().position(|&b| b == b'>');
+        self.take_declaration_bytes(input, end.map_or(input.len(), |i| i + 1))?;
+        if end.is_none() {
+            return Ok(false);
+        }
+        check_declaration(&self.declaration)?;
+        self.declaration = Vec::new();
+        self.state = ReaderState::ExpectHeader;
+        // White space may follow before the header (XML 1.0 §2.8 `Misc`).
+        self.at_boundary = true;
+        Ok(true)
+    }
+
+    /// Moves `n` bytes of `input` into `self.declaration`, within the
+    /// element limit that covers the declaration and the header together.
+    fn take_declaration_bytes(&mut self, input: &mut &[u8], n: usize) -> Result<(), ReadError> {
+        if n > self.limits.max_element_bytes - self.bytes_in_element {
+            return Err(limit(Limit::ElementBytes, self.limits.max_element_bytes));
+        }
+        let (taken, rest) = input.split_at(n.min(input.len()));
+        self.declaration.extend_from_slice(taken);
+        self.bytes_in_element += taken.len();
+        *input = rest;
+        Ok(())
+    }
+
+    /// Gives the parser the start of the header that [`read_declaration`]
+    /// held back, taking it for a declaration. It is a part of `<?xml`,
+    /// which completes no event.
+    ///
+    /// [`read_declaration`]: Self::read_declaration
+    fn feed_held(&mut self, mut held: &[u8]) -> Result<(), ReadError> {
+        match self.parser.parse(&mut held, false) {
+            Err(EndOrError::NeedMoreData) => Ok(()),
+            Err(EndOrError::Error(e)) => Err(parse_error(e, &self.limits)),
+            Ok(_) => Err(ReadError::xml(
+                XmlCondition::NotWellFormed,
+                "incomplete markup",
+            )),
         }
     }
 
@@ -231,9 +314,18 @@ impl StreamReader {
         self.bytes_in_element = 0;
     }
 
+    /// Gives back what the last element made the reader grow, once it waits
+    /// between two elements: rxml's token buffers (which it reserves whole,
+    /// [`Limits::max_token_bytes`]) and the assembler's scratch space.
+    fn release_buffers(&mut self) {
+        self.parser.release_temporaries();
+        self.assembler.release_buffers();
+    }
+
     fn handle(&mut self, event: RawEvent) -> Result<Option<StreamEvent>, ReadError> {
         match self.state {
-            ReaderState::ExpectHeader => self.handle_header(event),
+            // The declaration never reaches the parser (`read_declaration`).
+            ReaderState::Prolog | ReaderState::ExpectHeader => self.handle_header(event),
             ReaderState::InStream => self.handle_in_stream(event),
             // Nothing is fed to rxml after the end (see `read_inner`).
             ReaderState::Ended => Ok(None),
@@ -242,19 +334,19 @@ impl StreamReader {
 
     fn handle_header(&mut self, event: RawEvent) -> Result<Option<StreamEvent>, ReadError> {
         match event {
-            RawEvent::XmlDeclaration(..) => Ok(None),
+            // The stream's declaration was read apart; rxml reports one only
+            // when a second follows it.
+            RawEvent::XmlDeclaration(..) => Err(ReadError::xml(
+                XmlCondition::NotWellFormed,
+                "a second XML declaration",
+            )),
             RawEvent::ElementHeadOpen(_, (prefix, name)) => {
-                self.root = Some(PendingHead {
-                    prefix,
-                    name,
-                    attrs: Vec::new(),
-                });
+                self.root = Some(PendingHead::new(prefix, name, Vec::new()));
                 Ok(None)
             }
             RawEvent::Attribute(_, (prefix, name), value) => {
                 if let Some(root) = &mut self.root {
-                    check_attr_count(root, &self.limits)?;
-                    root.attrs.push((prefix, name, value));
+                    root.push(prefix, name, value, &self.limits)?;
                 }
                 Ok(None)
             }
@@ -265,7 +357,7 @@ impl StreamReader {
                         "header closed before it opened",
                     )
                 })?;
-                let (scope, header) = stream_header(root, &self.limits)?;
+                let (scope, header) = stream_header(root)?;
                 self.scope = scope;
                 self.state = ReaderState::InStream;
                 self.boundary();
@@ -290,13 +382,8 @@ impl StreamReader {
     }
 
     fn handle_in_stream(&mut self, event: RawEvent) -> Result<Option<StreamEvent>, ReadError> {
-        if self.assembler.is_idle() {
-            match event {
-                // Text is caught at the boundary; rxml reports none here.
-                RawEvent::Text(..) => return Err(ReadError::TextAtStreamLevel),
-                RawEvent::ElementFoot(_) => return self.end_stream(),
-                _ => {}
-            }
+        if self.assembler.is_idle() && matches!(event, RawEvent::ElementFoot(_)) {
+            return self.end_stream();
         }
         match self.assembler.handle(event, &self.scope)? {
             Some(element) => {
@@ -312,14 +399,56 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn new_parser(limits: Limits) -> RawParser {
+fn new_parser(limits: &Limits) -> RawParser {
     let options = rxml::Options {
-        // Our own byte limit fires first; rxml's token limit only has to be
-        // larger than any token that limit lets through.
-        max_token_length: limits.max_element_bytes.saturating_add(16),
+        max_token_length: limits.token_buffer_bytes(),
         ..Default::default()
     };
     <RawParser as rxml::WithOptions>::with_options(options)
+}
+
+/// Maps a parser error to the stream error to send.
+fn parse_error(error: rxml::Error, limits: &Limits) -> ReadError {
+    match error {
+        // rxml's only word for a name or attribute value longer than its
+        // token buffer; `tests/hostile_input.rs` pins it.
+        rxml::Error::RestrictedXml("long name or reference") => {
+            limit(Limit::TokenBytes, limits.max_token_bytes)
+        }
+        other => other.into(),
+    }
+}
+
+/// Checks an XML declaration (XML 1.0 §2.8 `XMLDecl`) on a parser of its
+/// own, so that the stream's parser never sees it.
+///
+/// rxml 0.14 takes `standalone` only after `encoding`, although XML 1.0
+/// makes both optional. An XMPP stream is UTF-8 (RFC 6120 §11.6), so a
+/// declaration with `standalone` but no `encoding` is checked as if it said
+/// `encoding='utf-8'`, which means the same.
+fn check_declaration(declaration: &[u8]) -> Result<(), ReadError> {
+    let find = |word: &[u8]| declaration.windows(word.len()).position(|w| w == word);
+    let completed;
+    let mut input = declaration;
+    if let (Some(at), None) = (find(b"standalone"), find(b"encoding")) {
+        let (before, after) = declaration.split_at(at);
+        completed = [before, b"encoding='utf-8' ", after].concat();
+        input = &completed;
+    }
+    let options = rxml::Options {
+        // Every token of a declaration is inside it.
+        max_token_length: input.len(),
+        ..Default::default()
+    };
+    let mut parser = <RawParser as rxml::WithOptions>::with_options(options);
+    match parser.parse(&mut input, false) {
+        Ok(Some(RawEvent::XmlDeclaration(..))) if input.is_empty() => Ok(()),
+        Err(EndOrError::Error(e)) => Err(e.into()),
+        _ => Err(ReadError::xml(
+            XmlCondition::NotWellFormed,
+            "malformed XML declaration",
+        )),
+    }
 }
 
 fn limit(limit: Limit, max: usize) -> ReadError {
@@ -341,7 +470,8 @@ impl StreamScope {
             .map(|(_, ns)| ns.as_str())
     }
 
-    /// Where the innermost declaration of `prefix` is in `prefixes`.
+    /// Where the declaration of `prefix` is in `prefixes` (the header has at
+    /// most `max_namespace_declarations`).
     fn prefix_index(&self, prefix: &str) -> Option<usize> {
         self.prefixes
             .iter()
@@ -349,23 +479,59 @@ impl StreamScope {
     }
 }
 
+/// One attribute as the raw parser reports it: prefix, local name, value.
+type RawAttr = (Option<NcName>, NcName, String);
+
 /// An element head whose attributes are still arriving; names can only be
 /// resolved once all its namespace declarations are known.
 #[derive(Debug)]
 struct PendingHead {
     prefix: Option<NcName>,
     name: NcName,
-    attrs: Vec<(Option<NcName>, NcName, String)>,
+    attrs: Vec<RawAttr>,
+    /// Plain attributes in `attrs`.
+    attributes: usize,
+    /// Namespace declarations in `attrs`.
+    declarations: usize,
 }
 
-fn check_attr_count(head: &PendingHead, limits: &Limits) -> Result<(), ReadError> {
-    // Declarations and attributes share this bound here; each is checked
-    // against its own limit once the head is complete.
-    let cap = limits.max_attributes + limits.max_namespace_declarations;
-    if head.attrs.len() >= cap {
-        return Err(limit(Limit::Attributes, limits.max_attributes));
+impl PendingHead {
+    fn new(prefix: Option<NcName>, name: NcName, attrs: Vec<RawAttr>) -> Self {
+        PendingHead {
+            prefix,
+            name,
+            attrs,
+            attributes: 0,
+            declarations: 0,
+        }
     }
-    Ok(())
+
+    /// Adds an attribute, holding attributes and declarations to their
+    /// limits as they arrive, so a head never buffers more than those.
+    fn push(
+        &mut self,
+        prefix: Option<NcName>,
+        name: NcName,
+        value: String,
+        limits: &Limits,
+    ) -> Result<(), ReadError> {
+        if let AttrKind::Plain = attr_kind(&prefix, &name, &value)? {
+            self.attributes += 1;
+            if self.attributes > limits.max_attributes {
+                return Err(limit(Limit::Attributes, limits.max_attributes));
+            }
+        } else {
+            self.declarations += 1;
+            if self.declarations > limits.max_namespace_declarations {
+                return Err(limit(
+                    Limit::NamespaceDeclarations,
+                    limits.max_namespace_declarations,
+                ));
+            }
+        }
+        self.attrs.push((prefix, name, value));
+        Ok(())
+    }
 }
 
 /// How one raw attribute of an element head is to be read.
@@ -400,26 +566,17 @@ fn attr_kind<'a>(
     Ok(kind)
 }
 
-fn stream_header(
-    root: PendingHead,
-    limits: &Limits,
-) -> Result<(StreamScope, StreamHeader), ReadError> {
+fn stream_header(root: PendingHead) -> Result<(StreamScope, StreamHeader), ReadError> {
     let mut scope = StreamScope::default();
-    let mut declarations = 0;
     for (prefix, name, value) in &root.attrs {
         match attr_kind(prefix, name, value)? {
             AttrKind::DefaultDecl(ns) => scope.default_ns = Some(ns.to_owned()),
             AttrKind::PrefixDecl(p, ns) => scope.prefixes.push((p.clone(), ns.to_owned())),
-            AttrKind::Plain => continue,
+            AttrKind::Plain => {}
         }
-        declarations += 1;
     }
-    if declarations > limits.max_namespace_declarations {
-        return Err(limit(
-            Limit::NamespaceDeclarations,
-            limits.max_namespace_declarations,
-        ));
-    }
+    // Kept for the whole stream.
+    scope.prefixes.shrink_to_fit();
     check_header_attrs(&root, &scope)?;
     let root_ns = match &root.prefix {
         None => scope.default_ns.clone().unwrap_or_default(),
@@ -436,8 +593,18 @@ fn stream_header(
             name: root.name.to_string(),
         });
     }
-    let found = scope.default_ns.clone().unwrap_or_default();
-    let ns = ContentNamespace::from_uri(&found).ok_or(ReadError::BadContentNamespace { found })?;
+    let ns =
+        match scope.default_ns.as_deref() {
+            // RFC 6120 §4.8.2: declaring a content namespace is optional; with
+            // "prefix-free canonicalization" the stream namespace is the
+            // default, and each top-level element declares its own.
+            None | Some("" | NS_STREAM) => None,
+            Some(uri) => Some(ContentNamespace::from_uri(uri).ok_or_else(|| {
+                ReadError::BadContentNamespace {
+                    found: uri.to_owned(),
+                }
+            })?),
+        };
     let mut header = StreamHeader {
         to: None,
         from: None,
@@ -500,9 +667,16 @@ fn check_header_attrs(root: &PendingHead, scope: &StreamScope) -> Result<(), Rea
 #[derive(Debug)]
 struct OpenElement {
     index: usize,
-    /// `decls.len()` before this element's declarations were pushed.
-    decls_before: usize,
+    /// `prefixes.len()` before this element's declarations were pushed.
+    prefixes_before: usize,
+    /// The default namespace in force inside this element, declared by it
+    /// or by an ancestor; `None` for the stream's.
+    default_ns: Option<Span>,
 }
+
+/// How many entries the assembler's scratch vectors keep between elements:
+/// enough for a typical stanza's depth, declarations and attributes.
+const KEPT_ENTRIES: usize = 4;
 
 /// Builds one top-level element from raw events, resolving namespaces
 /// straight into the [`Element`] arena.
@@ -511,19 +685,24 @@ struct Assembler {
     limits: Limits,
     element: Element,
     open: Vec<OpenElement>,
-    /// In-scope prefix declarations of the open elements (`None` prefix: a
-    /// default declaration).
-    decls: Vec<(Option<NcName>, Span)>,
+    /// Prefixed declarations in scope (of the open elements), innermost
+    /// last: at most `max_namespace_declarations`, so resolving a prefix
+    /// scans no more than that and the header's. The default namespace
+    /// lives in [`OpenElement::default_ns`] and is found without a scan.
+    prefixes: Vec<(NcName, Span)>,
     head: Option<PendingHead>,
     /// The stream's default namespace copied into this element's arena,
     /// once per element.
     stream_default: Option<Span>,
+    /// The `xml` namespace copied into this element's arena, once per
+    /// element.
+    xml_ns: Option<Span>,
     /// The stream's prefix declarations copied into this element's arena,
     /// by index into [`StreamScope::prefixes`]: copied once per element, not
     /// once per use, so a long URI in the header cannot multiply the arena.
     stream_prefixes: Vec<(usize, Span)>,
     /// An empty attribute buffer kept for the next element head.
-    spare_attrs: Vec<(Option<NcName>, NcName, String)>,
+    spare_attrs: Vec<RawAttr>,
     /// An element handed back by [`StreamReader::recycle`], whose buffers
     /// the next element reuses.
     spare: Option<Element>,
@@ -535,9 +714,10 @@ impl Assembler {
             limits,
             element: Element::default(),
             open: Vec::new(),
-            decls: Vec::new(),
+            prefixes: Vec::new(),
             head: None,
             stream_default: None,
+            xml_ns: None,
             stream_prefixes: Vec::new(),
             spare_attrs: Vec::new(),
             spare: None,
@@ -546,6 +726,25 @@ impl Assembler {
 
     fn is_idle(&self) -> bool {
         self.open.is_empty() && self.head.is_none()
+    }
+
+    fn recycle(&mut self, mut element: Element) {
+        element.clear();
+        self.spare = Some(element);
+    }
+
+    /// Gives back the room a large element made the assembler grow; called
+    /// between elements. Room for one element is kept: the recycled
+    /// element's, if there is one, for the next element to be assembled in.
+    fn release_buffers(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            self.element = spare;
+        }
+        self.element.trim_room();
+        self.open.shrink_to(KEPT_ENTRIES);
+        self.prefixes.shrink_to(KEPT_ENTRIES);
+        self.stream_prefixes.shrink_to(KEPT_ENTRIES);
+        self.spare_attrs.shrink_to(KEPT_ENTRIES);
     }
 
     fn handle(
@@ -561,17 +760,12 @@ impl Assembler {
                 }
                 // The attribute buffer is reused from head to head.
                 let attrs = std::mem::take(&mut self.spare_attrs);
-                self.head = Some(PendingHead {
-                    prefix,
-                    name,
-                    attrs,
-                });
+                self.head = Some(PendingHead::new(prefix, name, attrs));
                 Ok(None)
             }
             RawEvent::Attribute(_, (prefix, name), value) => {
                 if let Some(head) = &mut self.head {
-                    check_attr_count(head, &self.limits)?;
-                    head.attrs.push((prefix, name, value));
+                    head.push(prefix, name, value, &self.limits)?;
                 }
                 Ok(None)
             }
@@ -583,6 +777,9 @@ impl Assembler {
                 self.check_buffered()?;
                 Ok(None)
             }
+            // Between top-level elements; rxml reports none there, as
+            // readers stop at `<` or at the end of a WebSocket message.
+            RawEvent::Text(..) if self.open.is_empty() => Err(ReadError::TextAtStreamLevel),
             RawEvent::Text(_, text) => {
                 self.element.push_text(&text);
                 self.check_buffered()?;
@@ -596,26 +793,27 @@ impl Assembler {
                     ));
                 };
                 self.element.close_element(open.index);
-                self.decls.truncate(open.decls_before);
+                self.prefixes.truncate(open.prefixes_before);
                 if !self.open.is_empty() {
                     return Ok(None);
                 }
-                self.stream_default = None;
-                self.stream_prefixes.clear();
-                let next = match self.spare.take() {
-                    Some(mut spare) => {
-                        spare.clear();
-                        spare
-                    }
-                    None => Element::default(),
-                };
-                let done = std::mem::replace(&mut self.element, next);
-                // Start the next element with room for one like this one,
-                // sparing the reallocations of growing from empty.
-                self.element.reserve_like(&done);
-                Ok(Some(done))
+                Ok(Some(self.finish_element()))
             }
         }
+    }
+
+    /// Hands out the completed top-level element and readies the next.
+    fn finish_element(&mut self) -> Element {
+        self.stream_default = None;
+        self.xml_ns = None;
+        self.stream_prefixes.clear();
+        let next = match self.spare.take() {
+            Some(spare) => spare,
+            // Room for one like this one (up to a cap), sparing the
+            // reallocations of growing from empty.
+            None => Element::with_room_for(&self.element),
+        };
+        std::mem::replace(&mut self.element, next)
     }
 
     fn check_buffered(&self) -> Result<(), ReadError> {
@@ -625,48 +823,44 @@ impl Assembler {
         Ok(())
     }
 
-    /// The namespace bound to `prefix` (`None`: the default namespace) in
-    /// the innermost scope, copying it from the stream scope if needed.
-    fn lookup(&mut self, prefix: Option<&str>, scope: &StreamScope) -> Result<Span, ReadError> {
-        let found = self
-            .decls
+    /// The namespace bound to `prefix` in the innermost scope, copying it
+    /// from the stream scope if needed.
+    fn lookup_prefix(&mut self, prefix: &str, scope: &StreamScope) -> Result<Span, ReadError> {
+        if prefix == "xml" {
+            // Namespaces in XML 1.0 §3: bound by definition.
+            return Ok(*self
+                .xml_ns
+                .get_or_insert_with(|| self.element.push_str(NS_XML)));
+        }
+        let declared = self
+            .prefixes
             .iter()
             .rev()
-            .find(|(p, _)| p.as_ref().map(NcName::as_str) == prefix)
-            .map(|(_, ns)| *ns);
-        if let Some(ns) = found {
-            return Ok(ns);
+            .find(|(p, _)| p.as_str() == prefix);
+        if let Some((_, ns)) = declared {
+            return Ok(*ns);
         }
-        match prefix {
-            None => {
-                if let Some(span) = self.stream_default {
-                    return Ok(span);
-                }
-                let span = self
-                    .element
-                    .push_str(scope.default_ns.as_deref().unwrap_or(""));
-                self.stream_default = Some(span);
-                Ok(span)
-            }
-            Some("xml") => Ok(self.element.push_str(NS_XML)),
-            Some(p) => {
-                let declared = scope
-                    .prefix_index(p)
-                    .and_then(|i| Some((i, scope.prefixes.get(i)?)));
-                let Some((i, (_, ns))) = declared else {
-                    return Err(ReadError::xml(
-                        XmlCondition::BadNamespacePrefix,
-                        format!("undeclared prefix {p}"),
-                    ));
-                };
-                if let Some((_, span)) = self.stream_prefixes.iter().find(|(j, _)| *j == i) {
-                    return Ok(*span);
-                }
-                let span = self.element.push_str(ns);
-                self.stream_prefixes.push((i, span));
-                Ok(span)
-            }
+        let Some(i) = scope.prefix_index(prefix) else {
+            return Err(ReadError::xml(
+                XmlCondition::BadNamespacePrefix,
+                format!("undeclared prefix {prefix}"),
+            ));
+        };
+        if let Some((_, span)) = self.stream_prefixes.iter().find(|(j, _)| *j == i) {
+            return Ok(*span);
         }
+        let ns = scope.prefixes.get(i).map_or("", |(_, ns)| ns.as_str());
+        let span = self.element.push_str(ns);
+        self.stream_prefixes.push((i, span));
+        Ok(span)
+    }
+
+    /// The stream's default namespace, copied into the arena once.
+    fn stream_default(&mut self, scope: &StreamScope) -> Span {
+        *self.stream_default.get_or_insert_with(|| {
+            self.element
+                .push_str(scope.default_ns.as_deref().unwrap_or(""))
+        })
     }
 
     fn open_element(
@@ -674,60 +868,58 @@ impl Assembler {
         mut head: PendingHead,
         scope: &StreamScope,
     ) -> Result<(), ReadError> {
-        let decls_before = self.decls.len();
-        let mut attributes = 0;
-        for (prefix, name, value) in &head.attrs {
-            match attr_kind(prefix, name, value)? {
-                AttrKind::DefaultDecl(ns) => {
-                    let span = self.element.push_str(ns);
-                    self.decls.push((None, span));
-                }
-                AttrKind::PrefixDecl(p, ns) => {
-                    let span = self.element.push_str(ns);
-                    self.decls.push((Some(p.clone()), span));
-                }
-                AttrKind::Plain => {
-                    attributes += 1;
-                    continue;
+        let prefixes_before = self.prefixes.len();
+        let mut default_ns = self.open.last().and_then(|open| open.default_ns);
+        let mut default_declared = false;
+        if head.declarations > 0 {
+            for (prefix, name, value) in &head.attrs {
+                let duplicate = match attr_kind(prefix, name, value)? {
+                    AttrKind::DefaultDecl(ns) => {
+                        default_ns = Some(self.element.push_str(ns));
+                        std::mem::replace(&mut default_declared, true)
+                    }
+                    AttrKind::PrefixDecl(p, ns) => {
+                        // XML 1.0 §3.1 (Unique Att Spec) covers declarations
+                        // too.
+                        let mine = self.prefixes.get(prefixes_before..).unwrap_or_default();
+                        let duplicate = mine.iter().any(|(q, _)| q == p);
+                        let span = self.element.push_str(ns);
+                        self.prefixes.push((p.clone(), span));
+                        duplicate
+                    }
+                    AttrKind::Plain => false,
+                };
+                if duplicate {
+                    return Err(ReadError::xml(
+                        XmlCondition::NotWellFormed,
+                        format!("duplicate attribute {name}"),
+                    ));
                 }
             }
-            // XML 1.0 §3.1 (Unique Att Spec) covers declarations too.
-            let mine = self.decls.get(decls_before..).unwrap_or_default();
-            if let Some(((new, _), earlier)) = mine.split_last()
-                && earlier.iter().any(|(p, _)| p == new)
-            {
-                return Err(ReadError::xml(
-                    XmlCondition::NotWellFormed,
-                    format!("duplicate attribute {name}"),
+            if self.prefixes.len() > self.limits.max_namespace_declarations {
+                return Err(limit(
+                    Limit::NamespaceDeclarations,
+                    self.limits.max_namespace_declarations,
                 ));
             }
         }
-        if self.decls.len() - decls_before > self.limits.max_namespace_declarations {
-            return Err(limit(
-                Limit::NamespaceDeclarations,
-                self.limits.max_namespace_declarations,
-            ));
-        }
-        if attributes > self.limits.max_attributes {
-            return Err(limit(Limit::Attributes, self.limits.max_attributes));
-        }
-        let ns = self.lookup(head.prefix.as_ref().map(NcName::as_str), scope)?;
+        let ns = match &head.prefix {
+            None => match default_ns {
+                Some(span) => span,
+                None => self.stream_default(scope),
+            },
+            Some(p) => self.lookup_prefix(p, scope)?,
+        };
         let name = self.element.push_str(&head.name);
         let index = self.element.open_element(name, ns);
         for (prefix, name, value) in head.attrs.drain(..) {
-            if !matches!(attr_kind(&prefix, &name, &value)?, AttrKind::Plain) {
-                continue;
-            }
             // Unprefixed attributes are in no namespace (Namespaces in XML
             // §6.2), whatever the default is.
-            let ns = match prefix.as_ref().map(NcName::as_str) {
+            let ns = match &prefix {
+                None if name.as_str() == "xmlns" => continue,
                 None => Span::default(),
-                Some(p) => self.lookup(Some(p), scope)?,
-            };
-            let record = AttrRecord {
-                ns,
-                name: self.element.push_str(&name),
-                value: self.element.push_str(&value),
+                Some(p) if p.as_str() == "xmlns" => continue,
+                Some(p) => self.lookup_prefix(p, scope)?,
             };
             let duplicate = self.element.attr_records(index).iter().any(|a| {
                 self.element.span_str(a.name) == name.as_str()
@@ -739,12 +931,18 @@ impl Assembler {
                     format!("duplicate attribute {name}"),
                 ));
             }
+            let record = AttrRecord {
+                ns,
+                name: self.element.push_str(&name),
+                value: self.element.push_str(&value),
+            };
             self.element.push_attr(index, record);
         }
         self.spare_attrs = head.attrs;
         self.open.push(OpenElement {
             index,
-            decls_before,
+            prefixes_before,
+            default_ns,
         });
         Ok(())
     }
@@ -768,6 +966,10 @@ pub enum FrameEvent {
     Whitespace,
 }
 
+/// The element a [`FrameReader`]'s parser reads every message inside, so
+/// that one parser serves the whole connection.
+const FRAME_CONTAINER: &[u8] = b"<messages>";
+
 /// Reader for XMPP over WebSocket (RFC 7395): every message is one complete
 /// XML document holding one element.
 ///
@@ -775,24 +977,40 @@ pub enum FrameEvent {
 /// stanza that does not declare it is read in it: RFC 7395 §3.3.3 asks each
 /// message to declare its namespaces, but reading an undeclared stanza as
 /// the only namespace it can belong to loses nothing.
+///
+/// One parser reads every message of the connection, as a child of an
+/// element of the reader's own; the reader makes sure each message is one
+/// element with white space around it, and checks an XML declaration
+/// (allowed, though NOT RECOMMENDED by RFC 7395 §3.3.3) apart.
 #[derive(Debug)]
 pub struct FrameReader {
     limits: Limits,
+    parser: RawParser,
     scope: StreamScope,
+    assembler: Assembler,
     content: ContentNamespace,
     error: Option<ReadError>,
 }
 
 impl FrameReader {
-    /// A reader for a WebSocket connection whose stanzas are in `content`.
+    /// A reader for a WebSocket connection whose stanzas are in `content`,
+    /// with these limits (each clamped to its documented maximum).
     pub fn new(limits: Limits, content: ContentNamespace) -> Self {
+        let limits = limits.clamped();
         let scope = StreamScope {
             default_ns: Some(content.as_str().to_owned()),
             prefixes: Vec::new(),
         };
+        let mut parser = new_parser(&limits);
+        let mut container = FRAME_CONTAINER;
+        // Well-formed and complete: two events, then a request for more.
+        while let Ok(Some(_)) = parser.parse(&mut container, false) {}
+        parser.release_temporaries();
         FrameReader {
             limits,
+            parser,
             scope,
+            assembler: Assembler::new(limits),
             content,
             error: None,
         }
@@ -814,35 +1032,46 @@ impl FrameReader {
         if message.len() > self.limits.max_element_bytes {
             return Err(limit(Limit::ElementBytes, self.limits.max_element_bytes));
         }
-        if message.iter().all(|b| is_space(*b)) {
+        let mut input = trim_spaces(message);
+        if input.is_empty() {
             return Ok(FrameEvent::Whitespace);
         }
-        let mut parser = new_parser(self.limits);
-        let mut assembler = Assembler::new(self.limits);
-        let mut input = message;
+        if input.starts_with(b"<?xml") && input.get(5).copied().is_some_and(is_space) {
+            let end = input
+                .iter()
+                .position(|&b| b == b'>')
+                .ok_or(ReadError::UnexpectedEof)?;
+            let (declaration, rest) = input.split_at(end + 1);
+            check_declaration(declaration)?;
+            input = trim_spaces(rest);
+        }
+        if input.first() != Some(&b'<') {
+            return Err(ReadError::xml(
+                XmlCondition::NotWellFormed,
+                "text outside the message's element",
+            ));
+        }
         let element = loop {
-            match parser.parse(&mut input, true) {
+            match self.parser.parse(&mut input, false) {
                 Ok(Some(event)) => {
-                    if matches!(event, RawEvent::Text(..)) && assembler.is_idle() {
-                        continue; // white space around the document
-                    }
-                    if let Some(element) = assembler.handle(event, &self.scope)? {
+                    if let Some(element) = self.assembler.handle(event, &self.scope)? {
                         break element;
                     }
                 }
+                // The parser is never told the input ended: the container
+                // element stays open.
                 Ok(None) | Err(EndOrError::NeedMoreData) => return Err(ReadError::UnexpectedEof),
-                Err(EndOrError::Error(e)) => return Err(e.into()),
+                Err(EndOrError::Error(e)) => return Err(parse_error(e, &self.limits)),
             }
         };
-        // rxml rejects a second root or junk after the element.
-        loop {
-            match parser.parse(&mut input, true) {
-                Ok(None) => break,
-                Ok(Some(_)) => continue,
-                Err(EndOrError::NeedMoreData) => return Err(ReadError::UnexpectedEof),
-                Err(EndOrError::Error(e)) => return Err(e.into()),
-            }
+        if !input.is_empty() {
+            return Err(ReadError::xml(
+                XmlCondition::NotWellFormed,
+                "more than one element in a WebSocket message",
+            ));
         }
+        self.parser.release_temporaries();
+        self.assembler.release_buffers();
         if element.ns() != NS_FRAMING {
             return Ok(FrameEvent::Element(element));
         }
@@ -856,7 +1085,7 @@ impl FrameReader {
                     id: text("id"),
                     version: text("version"),
                     lang: root.lang().map(str::to_owned),
-                    ns: self.content,
+                    ns: Some(self.content),
                 }))
             }
             "close" => Ok(FrameEvent::Close {
@@ -868,4 +1097,13 @@ impl FrameReader {
             }),
         }
     }
+}
+
+/// `bytes` without white space at either end.
+fn trim_spaces(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().take_while(|b| is_space(**b)).count();
+    let end = bytes.iter().rev().take_while(|b| is_space(**b)).count();
+    bytes
+        .get(start..bytes.len().saturating_sub(end))
+        .unwrap_or_default()
 }

@@ -656,7 +656,7 @@ mod tests {
             id: None,
             version: Some("1.0".into()),
             lang: Some("en".into()),
-            ns: ContentNamespace::Client,
+            ns: Some(ContentNamespace::Client),
         };
         let mut out = Vec::new();
         StreamWriter::new(ContentNamespace::Client)
@@ -688,7 +688,7 @@ mod tests {
             id: None,
             version: None,
             lang: None,
-            ns: ContentNamespace::Client,
+            ns: Some(ContentNamespace::Client),
         };
         let mut out = b"keep".to_vec();
         let result = StreamWriter::new(ContentNamespace::Client).header(&mut out, &header);

@@ -179,7 +179,10 @@ fn too_many_namespace_declarations_is_policy_violation() {
 
 #[test]
 fn attribute_value_past_the_element_limit_is_policy_violation() {
-    let limits = Limits::default().with_max_element_bytes(10_000);
+    // With a token limit above the element limit, the element limit fires.
+    let limits = Limits::default()
+        .with_max_element_bytes(10_000)
+        .with_max_token_bytes(usize::MAX);
     let input = format!("{OPEN}<message id='{}'/>", "x".repeat(20_000));
     let (_, error) = read_with(limits, input.as_bytes());
     assert_eq!(
@@ -338,9 +341,6 @@ fn unknown_content_namespace_is_invalid_namespace() {
             found: "jabber:bogus".into()
         })
     );
-    let input = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>";
-    let (_, error) = read_all(input.as_bytes());
-    assert_eq!(error.unwrap().condition(), XmlCondition::InvalidNamespace);
 }
 
 #[test]
@@ -392,7 +392,9 @@ fn a_long_stream_level_namespace_is_copied_once_per_element() {
     );
     let attrs: String = (0..40).map(|i| format!(" p:a{i}=''")).collect();
     let input = format!("{open}<p:x{attrs}><p:y/><p:y/></p:x>");
-    let limits = Limits::default().with_max_buffered_bytes(64 * 1024);
+    let limits = Limits::default()
+        .with_max_buffered_bytes(64 * 1024)
+        .with_max_token_bytes(32 * 1024);
     let (events, error) = read_with(limits, input.as_bytes());
     assert_eq!(error, None);
     let StreamEvent::Element(element) = &events[1] else {

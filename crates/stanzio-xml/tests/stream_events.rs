@@ -26,7 +26,7 @@ fn header_fields_are_reported() {
             id: Some("++TR84Sm6A3hnt3Q065SnAbbk3Y=".into()),
             version: Some("1.0".into()),
             lang: Some("en".into()),
-            ns: ContentNamespace::Server,
+            ns: Some(ContentNamespace::Server),
         })]
     );
 }
@@ -39,7 +39,7 @@ fn component_header_without_version() {
     let StreamEvent::Header(header) = &events[0] else {
         panic!()
     };
-    assert_eq!(header.ns, ContentNamespace::ComponentAccept);
+    assert_eq!(header.ns, Some(ContentNamespace::ComponentAccept));
     assert_eq!(header.version, None);
 }
 

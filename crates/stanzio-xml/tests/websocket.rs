@@ -31,7 +31,7 @@ fn open_and_close_are_the_stream_header_and_end() {
             id: None,
             version: Some("1.0".into()),
             lang: Some("en".into()),
-            ns: ContentNamespace::Client,
+            ns: Some(ContentNamespace::Client),
         })
     );
     let close = r
@@ -144,7 +144,7 @@ fn writer_output_reads_back() {
         id: Some("s1".into()),
         version: Some("1.0".into()),
         lang: None,
-        ns: ContentNamespace::Client,
+        ns: Some(ContentNamespace::Client),
     };
     let mut out = Vec::new();
     ws.header(&mut out, &header).unwrap();
