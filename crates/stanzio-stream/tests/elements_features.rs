@@ -1,5 +1,13 @@
 //! `<stream:features/>`: RFC and XEP examples, and what Prosody and
 //! ejabberd really send (from the sessions recorded in tests/data/).
+// Test code: a failed expectation is a panic (clippy.toml allows these
+// inside #[test] functions; the helpers here are test code too).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod elements_support;
 

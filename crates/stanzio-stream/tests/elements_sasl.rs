@@ -1,6 +1,14 @@
 //! SASL (RFC 6120 §6.4) and STARTTLS (§5.4) elements: the RFC examples,
 //! the exchange recorded with Prosody (tests/data/prosody-alice-*.xml),
 //! base64 edge cases and the answers to malformed elements.
+// Test code: a failed expectation is a panic (clippy.toml allows these
+// inside #[test] functions; the helpers here are test code too).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod elements_support;
 
