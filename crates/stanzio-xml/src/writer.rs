@@ -695,4 +695,81 @@ mod tests {
         assert_eq!(result, Err(BuildError::InvalidChar(0)));
         assert_eq!(out, b"keep");
     }
+
+    #[test]
+    fn a_default_namespace_that_needs_escaping_is_redeclared_by_children() {
+        // The escaped value cannot be compared in place: `urn:a&a` is the
+        // start of `urn:a&amp;b` as written, yet another namespace.
+        let s = written(|w| {
+            w.start("a", "urn:a&b");
+            w.start("b", "urn:a&a");
+            w.end();
+            w.start("c", "urn:a&b");
+            w.end();
+            w.end();
+        });
+        assert_eq!(
+            s,
+            "<a xmlns='urn:a&amp;b'><b xmlns='urn:a&amp;a'/><c xmlns='urn:a&amp;b'/></a>"
+        );
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_refused_everywhere() {
+        // XML 1.0 §2.2 `Char`: C0 controls but tab, LF and CR, and
+        // U+FFFE/U+FFFF, are not characters.
+        let refused = (0..0x20u32)
+            .filter(|c| ![0x9, 0xA, 0xD].contains(c))
+            .chain([0xFFFE, 0xFFFF]);
+        for code in refused {
+            let c = char::from_u32(code).unwrap().to_string();
+            let in_text = refused_with(|w| {
+                w.start("a", "jabber:client");
+                w.text(&c);
+                w.end();
+            });
+            let in_value = refused_with(|w| {
+                w.start("a", "jabber:client");
+                w.attr("v", &c);
+                w.end();
+            });
+            let in_namespace = refused_with(|w| {
+                w.start("a", &format!("urn:{c}"));
+                w.end();
+            });
+            for error in [in_text, in_value, in_namespace] {
+                assert_eq!(error, Some(BuildError::InvalidChar(code)), "U+{code:04X}");
+            }
+        }
+        // Their neighbours are fine, including characters whose UTF-8 also
+        // starts with 0xEF.
+        for c in [
+            '\t',
+            '\n',
+            '\r',
+            ' ',
+            '\u{D7FF}',
+            '\u{E000}',
+            '\u{F000}',
+            '\u{FFFD}',
+            '\u{10000}',
+        ] {
+            let c = c.to_string();
+            let error = refused_with(|w| {
+                w.start("a", &format!("urn:{c}"));
+                w.attr("v", &c);
+                w.text(&c);
+                w.end();
+            });
+            assert_eq!(error, None, "{c:?}");
+        }
+    }
+
+    /// What `finish` says after `f`, if anything.
+    fn refused_with(f: impl FnOnce(&mut XmlWriter<'_>)) -> Option<BuildError> {
+        let mut out = Vec::new();
+        let mut w = StreamWriter::new(ContentNamespace::Client).element(&mut out);
+        f(&mut w);
+        w.finish().err()
+    }
 }

@@ -93,3 +93,18 @@ fn without_restart_a_second_header_is_an_element_error() {
     assert_eq!(reader.read(&mut bytes), Ok(None));
     assert!(reader.eof().is_err());
 }
+
+#[test]
+fn a_restarted_stream_may_begin_with_an_xml_declaration() {
+    let input = format!(
+        "{OPEN}<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><?xml version='1.0' standalone='yes'?>{OPEN}"
+    );
+    let mut reader = StreamReader::new(Limits::default());
+    let mut bytes = input.as_bytes();
+    read_until_element(&mut reader, &mut bytes);
+    reader.restart();
+    assert!(matches!(
+        reader.read(&mut bytes),
+        Ok(Some(StreamEvent::Header(_)))
+    ));
+}

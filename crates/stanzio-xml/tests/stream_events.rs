@@ -209,3 +209,96 @@ fn recycled_elements_do_not_change_what_is_read() {
     }
     assert_eq!(events, expected);
 }
+
+#[test]
+fn prefix_free_stream_header_is_accepted() {
+    // RFC 6120 §4.8.2: instead of a content namespace, the stream namespace
+    // is the default and each top-level element declares its own.
+    let input = "<stream xmlns='http://etherx.jabber.org/streams' to='example.com' version='1.0'>\
+        <features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></features>\
+        <message xmlns='jabber:client'><body>hi</body></message></stream>";
+    let (events, error) = read_all(input.as_bytes());
+    assert_eq!(error, None);
+    let [
+        StreamEvent::Header(header),
+        StreamEvent::Element(features),
+        StreamEvent::Element(message),
+        StreamEvent::End,
+    ] = &events[..]
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(header.ns, None);
+    assert_eq!(header.to.as_deref(), Some("example.com"));
+    assert!(features.is("features", NS_STREAM));
+    assert!(message.is("message", "jabber:client"));
+}
+
+#[test]
+fn header_without_a_content_namespace_has_none() {
+    let input = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>\
+        <message xmlns='jabber:server'/>";
+    let (events, error) = read_all(input.as_bytes());
+    assert_eq!(error, None);
+    let [StreamEvent::Header(header), StreamEvent::Element(message)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(header.ns, None);
+    assert!(message.is("message", "jabber:server"));
+}
+
+/// The first event, or the error, reading `declaration` and then `OPEN`.
+fn after_declaration(declaration: &str) -> Result<StreamEvent, stanzio_xml::ReadError> {
+    let input = format!("{declaration}{OPEN}");
+    match read_all(input.as_bytes()) {
+        (_, Some(error)) => Err(error),
+        (events, None) => Ok(events.into_iter().next().unwrap()),
+    }
+}
+
+#[test]
+fn xml_declaration_with_standalone_but_no_encoding_is_accepted() {
+    // XML 1.0 §2.8 makes `encoding` optional before `standalone`; rxml 0.14
+    // does not, and the reader works around it.
+    for declaration in [
+        "<?xml version='1.0' standalone='yes'?>",
+        "<?xml version=\"1.0\" standalone=\"yes\" ?>\n",
+        "<?xml  version = '1.0'\tstandalone='yes'?>",
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>",
+        "<?xml version='1.0' encoding='utf-8'?>",
+        "<?xml version='1.0'?>",
+    ] {
+        let event = after_declaration(declaration);
+        assert!(
+            matches!(event, Ok(StreamEvent::Header(_))),
+            "{declaration}: {event:?}"
+        );
+    }
+}
+
+#[test]
+fn malformed_or_second_xml_declarations_are_refused() {
+    use stanzio_xml::XmlCondition::{NotWellFormed, RestrictedXml, UnsupportedEncoding};
+    for (declaration, condition) in [
+        ("<?xml version='1.1'?>", RestrictedXml),
+        ("<?xml standalone='yes'?>", NotWellFormed),
+        (
+            "<?xml version='1.0' standalone='yes' encoding='utf-8'?>",
+            NotWellFormed,
+        ),
+        (
+            "<?xml version='1.0' encoding='latin1' standalone='yes'?>",
+            UnsupportedEncoding,
+        ),
+        ("<?xml version='1.0'?><?xml version='1.0'?>", NotWellFormed),
+        (
+            "<?xml version='1.0' standalone='yes'?><?xml version='1.0'?>",
+            NotWellFormed,
+        ),
+        ("<?xml-model href='x'?>", NotWellFormed),
+        ("<?xml?>", NotWellFormed),
+    ] {
+        let error = after_declaration(declaration).unwrap_err();
+        assert_eq!(error.condition(), condition, "{declaration}: {error:?}");
+    }
+}

@@ -172,3 +172,53 @@ fn writer_output_reads_back() {
         Ok(FrameEvent::Element(features))
     );
 }
+
+#[test]
+fn messages_with_an_xml_declaration_are_read() {
+    // RFC 7395 §3.3.3: NOT RECOMMENDED, but each message is a document.
+    let mut r = reader();
+    for message in [
+        &b"<?xml version='1.0'?><message xmlns='jabber:client' id='1'/>"[..],
+        b"<?xml version='1.0' standalone='yes'?>\n<message xmlns='jabber:client' id='2'/>",
+        b"<message xmlns='jabber:client' id='3'/>",
+    ] {
+        let Ok(FrameEvent::Element(m)) = r.read_message(message) else {
+            panic!("{message:?}")
+        };
+        assert!(m.is("message", "jabber:client"));
+    }
+}
+
+#[test]
+fn one_parser_reads_every_message_of_a_connection() {
+    let mut r = reader();
+    for i in 0..50 {
+        let message = format!(
+            "\n<iq xmlns='jabber:client' type='get' id='{i}'><q xmlns='urn:q'>a &amp; b</q></iq> "
+        );
+        let Ok(FrameEvent::Element(iq)) = r.read_message(message.as_bytes()) else {
+            panic!("{message}")
+        };
+        assert_eq!(iq.attr("id"), Some(i.to_string().as_str()));
+        assert_eq!(iq.root().children().next().unwrap().text(), "a & b");
+    }
+}
+
+#[test]
+fn anything_but_one_element_is_not_well_formed() {
+    for message in [
+        &b"hello"[..],
+        b"<a xmlns='jabber:client'/>trailing",
+        b"<a xmlns='jabber:client'/><!-- c -->",
+        b"</messages>",
+        b"<?xml version='1.0'?>",
+        b"<?xml version='1.0'",
+    ] {
+        let error = reader().read_message(message).unwrap_err();
+        assert_eq!(
+            error.condition(),
+            XmlCondition::NotWellFormed,
+            "{message:?}: {error:?}"
+        );
+    }
+}
