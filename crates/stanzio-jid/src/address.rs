@@ -579,6 +579,17 @@ mod tests {
     }
 
     #[test]
+    fn order_debug_and_as_ref_follow_the_prepared_text() {
+        let juliet = Jid::new("Juliet@Example.com").unwrap();
+        let romeo = Jid::new("romeo@example.com").unwrap();
+        assert_eq!(juliet.partial_cmp(&romeo), Some(Ordering::Less));
+        assert_eq!(romeo.partial_cmp(&juliet), Some(Ordering::Greater));
+        assert_eq!(juliet.partial_cmp(&juliet.clone()), Some(Ordering::Equal));
+        assert_eq!(format!("{juliet:?}"), "Jid(\"juliet@example.com\")");
+        assert_eq!(AsRef::<str>::as_ref(&juliet), "juliet@example.com");
+    }
+
+    #[test]
     fn bare_and_full_sort_themselves() {
         let full = Jid::new("a@b/c").unwrap().try_into_full().unwrap();
         assert_eq!(full.to_bare().as_str(), "a@b");

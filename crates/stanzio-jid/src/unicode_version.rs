@@ -47,7 +47,7 @@ impl<C: StringClass + SpecificDerivedPropertyValue> StringClass for Versioned<C>
     fn get_value_from_char(&self, c: char) -> DerivedPropertyValue {
         match (self.class.get_value_from_char(c), self.version) {
             (DerivedPropertyValue::Unassigned, UnicodeVersion::Current) => {
-                derived_property(c, &self.class)
+                derived_property(&Properties::of(c), &self.class)
             }
             (registered, _) => registered,
         }
@@ -62,34 +62,64 @@ impl<C: StringClass + SpecificDerivedPropertyValue> StringClass for Versioned<C>
     }
 }
 
-/// RFC 8264 §8 for a code point that Unicode 6.3 leaves unassigned, with
-/// the Unicode data of this build. The first steps cannot apply to it:
-/// Exceptions (§9.6) and ASCII7 (§9.11) list code points Unicode 6.3
-/// assigns, and BackwardCompatible (§9.7) is empty. So the algorithm
-/// starts at Unassigned (§9.10), in the order §8 fixes.
-fn derived_property(c: char, class: &impl SpecificDerivedPropertyValue) -> DerivedPropertyValue {
+/// What RFC 8264 §9 reads of one code point, from this build's Unicode data.
+#[derive(Debug, Clone, Copy)]
+struct Properties {
+    category: GeneralCategory,
+    noncharacter: bool,
+    join_control: bool,
+    /// Hangul_Syllable_Type L, V or T (§9.9 OldHangulJamo).
+    old_hangul_jamo: bool,
+    default_ignorable: bool,
+    /// NFKC maps the code point to something else (§9.17 HasCompat).
+    has_compat: bool,
+}
+
+impl Properties {
+    fn of(c: char) -> Self {
+        let mut utf8 = [0; 4];
+        Properties {
+            category: CodePointMapData::<GeneralCategory>::new().get(c),
+            noncharacter: CodePointSetData::new::<NoncharacterCodePoint>().contains(c),
+            join_control: CodePointSetData::new::<JoinControl>().contains(c),
+            old_hangul_jamo: matches!(
+                CodePointMapData::<HangulSyllableType>::new().get(c),
+                HangulSyllableType::LeadingJamo
+                    | HangulSyllableType::VowelJamo
+                    | HangulSyllableType::TrailingJamo
+            ),
+            default_ignorable: CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c),
+            has_compat: !ComposingNormalizerBorrowed::new_nfkc()
+                .is_normalized(c.encode_utf8(&mut utf8)),
+        }
+    }
+}
+
+/// RFC 8264 §8 for a code point that Unicode 6.3 leaves unassigned. The
+/// first steps cannot apply to it: Exceptions (§9.6) and ASCII7 (§9.11)
+/// list code points Unicode 6.3 assigns, and BackwardCompatible (§9.7) is
+/// empty. So the algorithm starts at Unassigned (§9.10), in the order §8
+/// fixes.
+fn derived_property(
+    code_point: &Properties,
+    class: &impl SpecificDerivedPropertyValue,
+) -> DerivedPropertyValue {
     use GeneralCategory as Gc;
-    let category = CodePointMapData::<GeneralCategory>::new().get(c);
-    let noncharacter = CodePointSetData::new::<NoncharacterCodePoint>().contains(c);
-    if category == Gc::Unassigned && !noncharacter {
-        // §9.10: still unassigned in this version too.
+    let category = code_point.category;
+    if category == Gc::Unassigned && !code_point.noncharacter {
+        // §9.10: unassigned in this version too.
         DerivedPropertyValue::Unassigned
-    } else if CodePointSetData::new::<JoinControl>().contains(c) {
+    } else if code_point.join_control {
         DerivedPropertyValue::ContextJ
-    } else if matches!(
-        CodePointMapData::<HangulSyllableType>::new().get(c),
-        HangulSyllableType::LeadingJamo
-            | HangulSyllableType::VowelJamo
-            | HangulSyllableType::TrailingJamo
-    ) {
-        // §9.9 OldHangulJamo.
-        DerivedPropertyValue::Disallowed
-    } else if noncharacter || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c) {
+    } else if code_point.old_hangul_jamo
         // §9.13 PrecisIgnorableProperties.
+        || code_point.default_ignorable
+        || code_point.noncharacter
+        // §9.12 Controls.
+        || category == Gc::Control
+    {
         DerivedPropertyValue::Disallowed
-    } else if category == Gc::Control {
-        DerivedPropertyValue::Disallowed
-    } else if has_compat(c) {
+    } else if code_point.has_compat {
         class.on_has_compat()
     } else {
         match category {
@@ -119,15 +149,10 @@ fn derived_property(c: char, class: &impl SpecificDerivedPropertyValue) -> Deriv
             | Gc::InitialPunctuation
             | Gc::FinalPunctuation
             | Gc::OtherPunctuation => class.on_punctuation(),
+            // Format, private use, surrogates, line and paragraph separators.
             _ => DerivedPropertyValue::Disallowed,
         }
     }
-}
-
-/// §9.17 HasCompat: NFKC maps the code point to something else.
-fn has_compat(c: char) -> bool {
-    let mut buffer = [0; 4];
-    !ComposingNormalizerBorrowed::new_nfkc().is_normalized(c.encode_utf8(&mut buffer))
 }
 
 #[cfg(test)]
@@ -147,6 +172,138 @@ mod tests {
             class: IdentifierClass::default(),
             version,
         }
+    }
+
+    /// The values §8 gives each general category in the FreeformClass and
+    /// the IdentifierClass, when no other property intervenes.
+    #[test]
+    fn every_general_category_gets_the_value_of_section_8() {
+        use DerivedPropertyValue::{Disallowed, PValid, SpecClassDis, SpecClassPval};
+        use GeneralCategory as Gc;
+        let class_dependent = (SpecClassPval, SpecClassDis);
+        let table = [
+            (Gc::LowercaseLetter, (PValid, PValid)),
+            (Gc::UppercaseLetter, (PValid, PValid)),
+            (Gc::OtherLetter, (PValid, PValid)),
+            (Gc::DecimalNumber, (PValid, PValid)),
+            (Gc::ModifierLetter, (PValid, PValid)),
+            (Gc::NonspacingMark, (PValid, PValid)),
+            (Gc::SpacingMark, (PValid, PValid)),
+            (Gc::TitlecaseLetter, class_dependent),
+            (Gc::LetterNumber, class_dependent),
+            (Gc::OtherNumber, class_dependent),
+            (Gc::EnclosingMark, class_dependent),
+            (Gc::SpaceSeparator, class_dependent),
+            (Gc::MathSymbol, class_dependent),
+            (Gc::CurrencySymbol, class_dependent),
+            (Gc::ModifierSymbol, class_dependent),
+            (Gc::OtherSymbol, class_dependent),
+            (Gc::ConnectorPunctuation, class_dependent),
+            (Gc::DashPunctuation, class_dependent),
+            (Gc::OpenPunctuation, class_dependent),
+            (Gc::ClosePunctuation, class_dependent),
+            (Gc::InitialPunctuation, class_dependent),
+            (Gc::FinalPunctuation, class_dependent),
+            (Gc::OtherPunctuation, class_dependent),
+            (Gc::Control, (Disallowed, Disallowed)),
+            (Gc::Format, (Disallowed, Disallowed)),
+            (Gc::PrivateUse, (Disallowed, Disallowed)),
+            (Gc::Surrogate, (Disallowed, Disallowed)),
+            (Gc::LineSeparator, (Disallowed, Disallowed)),
+            (Gc::ParagraphSeparator, (Disallowed, Disallowed)),
+            (
+                Gc::Unassigned,
+                (
+                    DerivedPropertyValue::Unassigned,
+                    DerivedPropertyValue::Unassigned,
+                ),
+            ),
+        ];
+        for (category, (freeform, identifier)) in table {
+            let code_point = plain(category);
+            assert_eq!(
+                derived_property(&code_point, &FreeformClass::default()),
+                freeform,
+                "{category:?}"
+            );
+            assert_eq!(
+                derived_property(&code_point, &IdentifierClass::default()),
+                identifier,
+                "{category:?}"
+            );
+        }
+    }
+
+    /// A code point of `category` with no other property §9 reads.
+    fn plain(category: GeneralCategory) -> Properties {
+        Properties {
+            category,
+            noncharacter: false,
+            join_control: false,
+            old_hangul_jamo: false,
+            default_ignorable: false,
+            has_compat: false,
+        }
+    }
+
+    #[test]
+    fn the_other_properties_come_first_in_the_order_of_section_8() {
+        use DerivedPropertyValue as V;
+        let letter = plain(GeneralCategory::LowercaseLetter);
+        let table = [
+            // A noncharacter is Cn but not unassigned (§9.10).
+            (
+                Properties {
+                    category: GeneralCategory::Unassigned,
+                    noncharacter: true,
+                    ..letter
+                },
+                V::Disallowed,
+            ),
+            (
+                Properties {
+                    join_control: true,
+                    ..plain(GeneralCategory::Format)
+                },
+                V::ContextJ,
+            ),
+            (
+                Properties {
+                    old_hangul_jamo: true,
+                    ..plain(GeneralCategory::OtherLetter)
+                },
+                V::Disallowed,
+            ),
+            (
+                Properties {
+                    default_ignorable: true,
+                    ..plain(GeneralCategory::NonspacingMark)
+                },
+                V::Disallowed,
+            ),
+            (
+                Properties {
+                    has_compat: true,
+                    ..letter
+                },
+                V::SpecClassPval,
+            ),
+        ];
+        for (code_point, freeform) in table {
+            assert_eq!(
+                derived_property(&code_point, &FreeformClass::default()),
+                freeform,
+                "{code_point:?}"
+            );
+        }
+        let compat = Properties {
+            has_compat: true,
+            ..letter
+        };
+        assert_eq!(
+            derived_property(&compat, &IdentifierClass::default()),
+            V::SpecClassDis
+        );
     }
 
     #[test]
@@ -183,7 +340,9 @@ mod tests {
             ('\u{1e950}', V::PValid, V::PValid),
             // LATIN CAPITAL LETTER SMALL CAPITAL I (Unicode 9), Lu.
             ('\u{a7ae}', V::PValid, V::PValid),
-            // LARI SIGN (Unicode 10), Sc: Symbols.
+            // INDIC SIYAQ NUMBER ONE (Unicode 11), No: OtherLetterDigits (§9.18).
+            ('\u{1ec71}', V::SpecClassPval, V::SpecClassDis),
+            // LARI SIGN (Unicode 8), Sc: Symbols.
             ('\u{20be}', V::SpecClassPval, V::SpecClassDis),
             // MODIFIER LETTER CAPITAL C (Unicode 14) is a superscript C:
             // HasCompat (§9.17).
