@@ -9,7 +9,7 @@ use stanzio_xml::ElementRef;
 pub(crate) enum Refusal {
     /// Not a stanza of this stream (another content namespace, RFC 6120
     /// §4.9.3.10, or no stanza at all): the stream error to send.
-    Stream(StreamError),
+    Stream(Box<StreamError>),
     /// A stanza of this stream that breaks the rules.
     Invalid(StanzaParseError),
 }
@@ -23,7 +23,7 @@ pub(crate) fn is_stanza_name(element: ElementRef<'_>) -> bool {
 /// Reads a top-level element of this stream as a stanza.
 pub(crate) fn parse(element: ElementRef<'_>, context: &StreamContext) -> Result<Stanza, Refusal> {
     Stanza::from_element(element, context).map_err(|error| match error.stream_error() {
-        Some(stream_error) => Refusal::Stream(stream_error),
+        Some(stream_error) => Refusal::Stream(Box::new(stream_error)),
         None => Refusal::Invalid(error),
     })
 }

@@ -31,13 +31,19 @@ fn prosody_login_is_the_same_for_every_split() {
     assert!(whole.events.iter().any(|e| matches!(
         e,
         ClientEvent::Authenticated {
-            mechanism: Mechanism::Scram { hash: HashAlgorithm::Sha1, plus: false },
+            mechanism: Mechanism::Scram {
+                hash: HashAlgorithm::Sha1,
+                plus: false
+            },
             channel_binding: None
         }
     )));
     assert!(whole.events.iter().any(|e| matches!(
         e,
-        ClientEvent::StreamManagementEnabled { resumable: true, .. }
+        ClientEvent::StreamManagementEnabled {
+            resumable: true,
+            ..
+        }
     )));
     for split in splits() {
         let other = run(Shape::prosody(), split.clone());
@@ -58,7 +64,10 @@ fn ejabberd_login_falls_back_from_plus_once_and_reports_it() {
     assert!(fallbacks.len() <= 1, "{fallbacks:?}");
     assert!(whole.events.iter().any(|e| matches!(
         e,
-        ClientEvent::Authenticated { channel_binding: None, .. }
+        ClientEvent::Authenticated {
+            channel_binding: None,
+            ..
+        }
     )));
     for split in splits() {
         let other = run(Shape::ejabberd(), split.clone());

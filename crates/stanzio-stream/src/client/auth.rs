@@ -48,11 +48,12 @@ impl ClientConnection {
         let Role::Client { credentials, .. } = &self.config.role else {
             return;
         };
-        let started = ClientMechanism::new(&selection, credentials, &mut self.config.rng)
-            .and_then(|mut mechanism| {
+        let started = ClientMechanism::new(&selection, credentials, &mut self.config.rng).and_then(
+            |mut mechanism| {
                 let initial = mechanism.initial_response()?;
                 Ok((mechanism, initial))
-            });
+            },
+        );
         let (mechanism, initial) = match started {
             Ok(started) => started,
             Err(error) => {
@@ -92,7 +93,9 @@ impl ClientConnection {
                 }
             },
             SaslElement::Success(data) => {
-                if let Err(error) = exchange.mechanism.finish(data.as_deref().unwrap_or_default())
+                if let Err(error) = exchange
+                    .mechanism
+                    .finish(data.as_deref().unwrap_or_default())
                 {
                     // The server thinks we are in, but it did not prove it
                     // knows the password (RFC 5802 §5.1 `v`): leave.
@@ -128,7 +131,10 @@ impl ClientConnection {
                         // §6.4.5: the server may allow retries; this client
                         // does not guess passwords, so it ends the stream.
                         self.outbox.close();
-                        self.fail(ConnectionError::AuthenticationFailed(Box::new(failure)), None);
+                        self.fail(
+                            ConnectionError::AuthenticationFailed(Box::new(failure)),
+                            None,
+                        );
                     }
                 }
             }

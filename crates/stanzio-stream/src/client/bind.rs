@@ -74,7 +74,7 @@ impl ClientConnection {
                         ns: root.ns().to_owned(),
                         stage: self.phase.name(),
                     },
-                    Some(error),
+                    Some(*error),
                 );
                 return;
             }
@@ -83,7 +83,7 @@ impl ClientConnection {
             Phase::Binding { id } | Phase::StartingSession { id } => id.as_str(),
             _ => return,
         };
-        if iq.id != expected || !self.from_server(&iq) {
+        if iq.id != expected || !self.is_from_server(&iq) {
             // RFC 6120 §7.6: nothing but the answer may come now.
             self.unexpected(root);
             return;
@@ -110,7 +110,7 @@ impl ClientConnection {
 
     /// RFC 6120 §8.1.2.1: the server answers for itself without `from`, or
     /// from the account or its domain.
-    fn from_server(&self, iq: &Iq) -> bool {
+    fn is_from_server(&self, iq: &Iq) -> bool {
         let Role::Client { account, .. } = &self.config.role else {
             return false;
         };
@@ -128,7 +128,10 @@ impl ClientConnection {
         if result.jid.to_bare() != *account {
             let error = StreamError::new(StreamCondition::UndefinedCondition)
                 .with_text(None, "bound to another account");
-            self.fail(ConnectionError::BadHeader("bound JID of another account"), Some(error));
+            self.fail(
+                ConnectionError::BadHeader("bound JID of another account"),
+                Some(error),
+            );
             return;
         }
         let jid = Jid::from(result.jid);

@@ -474,10 +474,7 @@ impl ClientConnection {
     }
 
     fn queue_capacity(&self) -> usize {
-        self.config
-            .sm
-            .as_ref()
-            .map_or(500, |sm| sm.max_unacked)
+        self.config.sm.as_ref().map_or(500, |sm| sm.max_unacked)
     }
 
     /// Writes our stream header (RFC 6120 §4.7.1).
@@ -491,7 +488,7 @@ impl ClientConnection {
                 id: None,
                 version: Some("1.0".to_owned()),
                 lang: self.config.lang.clone(),
-                ns: ContentNamespace::Client,
+                ns: Some(ContentNamespace::Client),
             },
             // XEP-0114 §3: `to` is the component's name; no version.
             Role::Component { domain, .. } => StreamHeader {
@@ -500,14 +497,17 @@ impl ClientConnection {
                 id: None,
                 version: None,
                 lang: self.config.lang.clone(),
-                ns: ContentNamespace::ComponentAccept,
+                ns: Some(ContentNamespace::ComponentAccept),
             },
         };
         if self.outbox.header(&header).is_err() {
             // The header's values are JIDs and a language tag the caller
             // gave; a character XML cannot carry is only possible in the
             // language.
-            self.fail(ConnectionError::BadHeader("our xml:lang cannot be written"), None);
+            self.fail(
+                ConnectionError::BadHeader("our xml:lang cannot be written"),
+                None,
+            );
             return;
         }
         self.timers.sent();
@@ -552,7 +552,10 @@ impl ClientConnection {
     fn on_header(&mut self, header: StreamHeader) {
         if !matches!(self.phase, Phase::AwaitHeader) {
             let error = StreamError::new(StreamCondition::NotWellFormed);
-            self.fail(ConnectionError::BadHeader("a second stream header"), Some(error));
+            self.fail(
+                ConnectionError::BadHeader("a second stream header"),
+                Some(error),
+            );
             return;
         }
         let is_component = matches!(self.config.role, Role::Component { .. });
@@ -702,7 +705,7 @@ impl ClientConnection {
                         ns: root.ns().to_owned(),
                         stage: self.phase.name(),
                     },
-                    Some(error),
+                    Some(*error),
                 );
             }
             Err(Refusal::Invalid(error)) => {
@@ -748,7 +751,8 @@ impl ClientConnection {
         if self.sm.track(stanza, self.config.sm.as_ref()) {
             self.send_ack_request();
         }
-        self.timers.unacked(self.sm.has_unacked(), self.config.sm.as_ref());
+        self.timers
+            .unacked(self.sm.has_unacked(), self.config.sm.as_ref());
         Ok(())
     }
 
@@ -819,8 +823,7 @@ impl ClientConnection {
             if let Err(error) = self.write_stanza(stanza) {
                 // Queued before the limits were known (XEP-0478): report the
                 // refusal instead of dropping the stanza silently.
-                self.events
-                    .push_back(ClientEvent::Refused { error });
+                self.events.push_back(ClientEvent::Refused { error });
             }
         }
     }
@@ -893,6 +896,9 @@ mod tests {
             ("2001:db8::1".into(), Some(9999))
         );
         assert_eq!(split_host_port("2001:db8::1"), ("2001:db8::1".into(), None));
-        assert_eq!(split_host_port("192.0.2.1:80"), ("192.0.2.1".into(), Some(80)));
+        assert_eq!(
+            split_host_port("192.0.2.1:80"),
+            ("192.0.2.1".into(), Some(80))
+        );
     }
 }

@@ -57,7 +57,9 @@ impl SmLink {
 
     pub(super) fn is_full(&self, policy: Option<&SmPolicy>) -> bool {
         match (self, policy) {
-            (SmLink::On(managed), Some(policy)) => managed.counters.unacked.len() >= policy.max_unacked,
+            (SmLink::On(managed), Some(policy)) => {
+                managed.counters.unacked.len() >= policy.max_unacked
+            }
             _ => false,
         }
     }
@@ -170,9 +172,7 @@ impl ClientConnection {
                     self.send_ack_request();
                 }
             }
-            SmElement::Failed { .. }
-                if matches!(&self.sm, SmLink::On(m) if m.enabled.is_none()) =>
-            {
+            SmElement::Failed { .. } if matches!(&self.sm, SmLink::On(m) if m.enabled.is_none()) => {
                 // Stanzas sent meanwhile went out on a stream without
                 // stream management, like on any such stream.
                 self.sm = SmLink::Off;
@@ -198,7 +198,8 @@ impl ClientConnection {
         };
         match managed.counters.ack(h) {
             Ok(acked) => {
-                self.events.extend(acked.into_iter().map(ClientEvent::Acked));
+                self.events
+                    .extend(acked.into_iter().map(ClientEvent::Acked));
                 let has_unacked = self.sm.has_unacked();
                 self.timers.unacked(has_unacked, self.config.sm.as_ref());
             }
@@ -228,7 +229,9 @@ impl ClientConnection {
         match element {
             SmElement::Resumed { previd, h } if previd == state.id => {
                 match counters.ack(h) {
-                    Ok(acked) => self.events.extend(acked.into_iter().map(ClientEvent::Acked)),
+                    Ok(acked) => self
+                        .events
+                        .extend(acked.into_iter().map(ClientEvent::Acked)),
                     Err(too_high) => {
                         self.handled_count_too_high(too_high);
                         return;
@@ -260,7 +263,8 @@ impl ClientConnection {
                 if let Some(h) = h
                     && let Ok(acked) = counters.ack(h)
                 {
-                    self.events.extend(acked.into_iter().map(ClientEvent::Acked));
+                    self.events
+                        .extend(acked.into_iter().map(ClientEvent::Acked));
                 }
                 // Nothing is lost silently: every stanza the old session may
                 // not have delivered goes back to the application at once.
