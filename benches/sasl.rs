@@ -17,7 +17,7 @@ use sasl::client::Mechanism as _;
 use stanzio_sasl::rand_core::{CryptoRng, RngCore, impls};
 use stanzio_sasl::{
     ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, ServerConfig, ServerMechanism,
-    ServerStep, StoredCredentials, select,
+    ServerOffer, ServerStep, StoredCredentials, select,
 };
 
 const ITERATIONS: u32 = 4096;
@@ -61,6 +61,8 @@ impl CryptoRng for Fixed {}
 
 struct Fixture {
     config: ServerConfig,
+    /// What the server advertises (no TLS: SCRAM-SHA-256 only).
+    offer: ServerOffer,
     record: StoredCredentials,
     credentials: Credentials,
     selection: stanzio_sasl::Selection,
@@ -82,6 +84,7 @@ impl Fixture {
             )
             .unwrap(),
             config,
+            offer,
             credentials,
             selection,
         }
@@ -114,12 +117,10 @@ impl Fixture {
         v
     }
 
-    fn stanzio_exchange(
-        &self,
-        rng: &mut impl CryptoRng,
-    ) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+    fn stanzio_exchange(&self, rng: &mut impl CryptoRng) -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
         let mut client = ClientMechanism::new(&self.selection, &self.credentials, rng).unwrap();
-        let mut server = ServerMechanism::new(&self.config, None, MECHANISM, rng).unwrap();
+        let mut server =
+            ServerMechanism::new(&self.config, &self.offer, None, MECHANISM, rng).unwrap();
         let c1 = client.initial_response().unwrap();
         let s1 = self.server_first(&mut server, &c1);
         let c2 = client.step(&s1).unwrap();
@@ -135,7 +136,8 @@ impl Fixture {
             sasl::common::ChannelBinding::None,
         )
         .unwrap();
-        let mut server = ServerMechanism::new(&self.config, None, MECHANISM, rng).unwrap();
+        let mut server =
+            ServerMechanism::new(&self.config, &self.offer, None, MECHANISM, rng).unwrap();
         let s1 = self.server_first(&mut server, &client.initial());
         let c2 = client.response(&s1).unwrap();
         let s2 = Self::server_final(&mut server, &c2);
@@ -178,7 +180,8 @@ fn bench(c: &mut Criterion) {
     group.bench_function("stanzio", |b| {
         b.iter(|| {
             let mut server =
-                ServerMechanism::new(&fixture.config, None, MECHANISM, &mut Fixed).unwrap();
+                ServerMechanism::new(&fixture.config, &fixture.offer, None, MECHANISM, &mut Fixed)
+                    .unwrap();
             let s1_again = fixture.server_first(&mut server, black_box(&c1));
             debug_assert_eq!(s1_again, s1);
             Fixture::server_final(&mut server, black_box(&c2))

@@ -192,7 +192,8 @@ fn scram_login() -> Result<(), Box<dyn Error>> {
             } | Mechanism::Plain
         )
     });
-    let record = StoredCredentials::generate(HashAlgorithm::Sha256, "secret", 4096, &mut rng)?;
+    let record =
+        StoredCredentials::generate(HashAlgorithm::Sha256, "secret", &config.records, &mut rng)?;
     let offer = config.offer(Some(&tls));
     println!("S: mechanisms {}", offer.mechanisms.join(" "));
 
@@ -200,7 +201,7 @@ fn scram_login() -> Result<(), Box<dyn Error>> {
     let selection = select(&offer, Some(&tls), &credentials, &ClientPolicy::default())?;
     let mut client = ClientMechanism::new(&selection, &credentials, &mut rng)?;
     let name = client.mechanism().as_str();
-    let mut server = ServerMechanism::new(&config, Some(&tls), name, &mut rng)?;
+    let mut server = ServerMechanism::new(&config, &offer, Some(&tls), name, &mut rng)?;
 
     let first = client.initial_response()?;
     println!(

@@ -13,6 +13,7 @@ use rand_core::CryptoRng;
 use crate::HashAlgorithm;
 use crate::error::PrepError;
 use crate::prep;
+use crate::select::DEFAULT_MIN_ITERATIONS;
 
 /// Random bytes per nonce: 24 bytes = 192 bits, printed as 32 base64 characters, which
 /// never contain `,` (RFC 5802 §7 `printable`).
@@ -160,13 +161,43 @@ impl Drop for StoredCredentials {
     }
 }
 
+/// How a server makes its credential records. [`StoredCredentials::generate`] uses it,
+/// and the fake records of unknown users copy it, so that `i=`, the salt length and the
+/// time a PLAIN check takes are the same for every name, known or not. A server whose
+/// records come from elsewhere (imported from Prosody: `i=10000`, 36-byte salts) sets it
+/// to what those records use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordParameters {
+    /// The PBKDF2 iteration count (`i=`). Default [`DEFAULT_MIN_ITERATIONS`], the RFC 7677
+    /// §4 minimum.
+    pub iterations: u32,
+    /// The salt length in bytes (what `s=` decodes to). Default [`SALT_LEN`].
+    pub salt_len: usize,
+    /// The hash of the records PLAIN logins are checked against (the server picks which
+    /// record to hand over for [`Mechanism::Plain`](crate::Mechanism::Plain)). Default
+    /// SHA-256.
+    pub plain_hash: HashAlgorithm,
+}
+
+impl Default for RecordParameters {
+    fn default() -> Self {
+        Self {
+            iterations: DEFAULT_MIN_ITERATIONS,
+            salt_len: SALT_LEN,
+            plain_hash: HashAlgorithm::Sha256,
+        }
+    }
+}
+
 impl StoredCredentials {
     /// Derives the record from a password, a salt and an iteration count. The password is
-    /// prepared with SASLprep as a stored string (RFC 5802 §2.2; see the crate docs).
+    /// prepared with SASLprep as a stored string (RFC 5802 §2.2; see the manual).
     ///
     /// # Errors
-    /// [`PrepError`] when the password is empty or SASLprep rejects it, or
-    /// `iterations` is 0.
+    /// [`PrepError`] when the password is empty or SASLprep rejects it, `iterations` is
+    /// 0, or the salt is empty (RFC 5802 §7 `s=` is a non-empty base64 value, and clients
+    /// refuse an empty one).
     pub fn derive(
         hash: HashAlgorithm,
         password: &str,
@@ -176,23 +207,27 @@ impl StoredCredentials {
         if iterations == 0 {
             return Err(PrepError::ZeroIterations);
         }
+        if salt.is_empty() {
+            return Err(PrepError::EmptySalt);
+        }
         let password = prep::password(password)?;
         Ok(Self::from_prepared(hash, &password, salt, iterations))
     }
 
-    /// Like [`derive`](Self::derive) with a fresh [`SALT_LEN`]-byte salt from `rng`.
+    /// Like [`derive`](Self::derive) with the iteration count of `parameters` and a fresh
+    /// salt of its length from `rng`.
     ///
     /// # Errors
     /// As for [`derive`](Self::derive).
     pub fn generate<R: CryptoRng + ?Sized>(
         hash: HashAlgorithm,
         password: &str,
-        iterations: u32,
+        parameters: &RecordParameters,
         rng: &mut R,
     ) -> Result<Self, PrepError> {
-        let mut salt = [0u8; SALT_LEN];
+        let mut salt = vec![0u8; parameters.salt_len];
         rng.fill_bytes(&mut salt);
-        Self::derive(hash, password, &salt, iterations)
+        Self::derive(hash, password, &salt, parameters.iterations)
     }
 
     pub(crate) fn from_prepared(
@@ -213,17 +248,34 @@ impl StoredCredentials {
 
     /// A record for an account that does not exist, derived from the server secret and the
     /// username, so that repeated probes of one name see one stable salt, exactly as for a
-    /// real account; the keys match no password in practice (2^-160 or less).
-    pub(crate) fn fake(hash: HashAlgorithm, secret: &[u8], username: &str, i: u32) -> Self {
-        let label = |what: &[u8]| hash.hmac(secret, &[what, b"\0", username.as_bytes()]);
-        let mut salt = label(b"stanzio-sasl fake salt");
-        salt.truncate(SALT_LEN);
+    /// real account, with the iteration count and salt length of `parameters`; the keys
+    /// match no password in practice (2^-160 or less).
+    pub(crate) fn fake(
+        hash: HashAlgorithm,
+        secret: &[u8],
+        username: &str,
+        parameters: &RecordParameters,
+    ) -> Self {
+        let label = |what: &[u8], counter: u32| {
+            hash.hmac(
+                secret,
+                &[what, &counter.to_be_bytes(), b"\0", username.as_bytes()],
+            )
+        };
+        // As many HMAC blocks as the salt length needs (counter mode, like HKDF-Expand).
+        let mut salt = Vec::with_capacity(parameters.salt_len);
+        let mut counter = 0;
+        while salt.len() < parameters.salt_len {
+            salt.extend(label(b"stanzio-sasl fake salt", counter));
+            counter += 1;
+        }
+        salt.truncate(parameters.salt_len);
         Self {
             hash,
             salt,
-            iterations: i,
-            stored_key: label(b"stanzio-sasl fake stored key"),
-            server_key: label(b"stanzio-sasl fake server key"),
+            iterations: parameters.iterations,
+            stored_key: label(b"stanzio-sasl fake stored key", 0),
+            server_key: label(b"stanzio-sasl fake server key", 0),
         }
     }
 }
@@ -286,12 +338,26 @@ mod tests {
 
     #[test]
     fn fake_records_are_stable_per_user_and_differ_between_users() {
-        let a = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "alice", 4096);
-        let a2 = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "alice", 4096);
-        let b = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "bob", 4096);
+        let params = RecordParameters::default();
+        let a = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "alice", &params);
+        let a2 = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "alice", &params);
+        let b = StoredCredentials::fake(HashAlgorithm::Sha256, b"secret", "bob", &params);
         assert_eq!(a, a2);
         assert_ne!(a.salt, b.salt);
         assert_eq!(a.salt.len(), SALT_LEN);
         assert_eq!(a.stored_key.len(), 32);
+    }
+
+    /// A salt longer than one HMAC output (20 bytes for SHA-1) takes several blocks, each
+    /// different.
+    #[test]
+    fn fake_salts_take_the_configured_length() {
+        let params = RecordParameters {
+            salt_len: 45,
+            ..RecordParameters::default()
+        };
+        let fake = StoredCredentials::fake(HashAlgorithm::Sha1, b"secret", "alice", &params);
+        assert_eq!(fake.salt.len(), 45);
+        assert_ne!(fake.salt.get(..20), fake.salt.get(20..40));
     }
 }

@@ -46,6 +46,10 @@ pub enum PrepError {
     /// `posit-number`).
     #[error("the iteration count must be at least 1")]
     ZeroIterations,
+    /// An empty salt, which SCRAM's `s` cannot carry (RFC 5802 §7: `base64` of at least
+    /// one byte; clients refuse `s=` without a value).
+    #[error("the salt must not be empty")]
+    EmptySalt,
 }
 
 /// Why [`select`](crate::select) or a fallback found nothing acceptable.

@@ -27,7 +27,8 @@
 //! // The server: a config, stored credentials, one machine per exchange.
 //! let config = ServerConfig::new(*b"server secret, stable and private");
 //! let offer = config.offer(Some(&tls)); // what <stream:features/> carries
-//! let record = StoredCredentials::generate(HashAlgorithm::Sha512, "r0m30", 4096, &mut rng)?;
+//! let record =
+//!     StoredCredentials::generate(HashAlgorithm::Sha512, "r0m30", &config.records, &mut rng)?;
 //!
 //! // The client: select from the offer, then step.
 //! let credentials = Credentials::password("juliet", "r0m30");
@@ -35,7 +36,8 @@
 //! let mut client = ClientMechanism::new(&selection, &credentials, &mut rng)?;
 //! assert_eq!(client.mechanism().as_str(), "SCRAM-SHA-512-PLUS");
 //!
-//! let mut server = ServerMechanism::new(&config, Some(&tls), client.mechanism().as_str(), &mut rng)?;
+//! let requested = client.mechanism().as_str(); // <auth mechanism=''/>
+//! let mut server = ServerMechanism::new(&config, &offer, Some(&tls), requested, &mut rng)?;
 //! let ServerStep::CredentialsNeeded { username, .. } =
 //!     server.handle_response(&client.initial_response()?)?
 //! else { unreachable!() };
@@ -72,8 +74,10 @@
 //! - PLAIN, SCRAM → [`ServerStep::CredentialsNeeded`] → `provide_credentials(record or
 //!   None)` → PLAIN: `Success`/`Failure`; SCRAM: `Challenge(server-first)` →
 //!   `handle_response(client-final)` → `Success { additional_data: v= }` or `Failure`.
-//! - EXTERNAL, ANONYMOUS → `Success` at once (the caller checks the certificate, and
-//!   whether the authzid is allowed).
+//! - EXTERNAL (offered only with a verified client certificate) →
+//!   [`ServerStep::CertificateIdentityNeeded`] → the caller names the account with
+//!   [`ServerMechanism::accept_certificate_identity`] (→ `Success`) or aborts.
+//! - ANONYMOUS → `Success` at once.
 //! - [`ServerMechanism::abort`] for `<abort/>` and for the caller's own conditions
 //!   (`account-disabled`, `credentials-expired`, `invalid-authzid`,
 //!   `temporary-auth-failure`, `mechanism-too-weak`). The machine itself produces
@@ -190,13 +194,14 @@ mod select;
 mod server;
 
 pub use client::ClientMechanism;
-pub use crypto::{SALT_LEN, StoredCredentials};
+pub use crypto::{RecordParameters, SALT_LEN, StoredCredentials};
 pub use downgrade::downgrade_protection_hash;
 pub use error::{
     ClientError, Failure, PrepError, SaslCondition, SelectionError, ServerError, Stage, UnknownName,
 };
 pub use mechanism::{
-    ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo, TlsVersion,
+    ChannelBinding, ChannelBindingType, ClientCertificate, HashAlgorithm, Mechanism, ServerOffer,
+    TlsInfo, TlsVersion,
 };
 /// The `rand_core` this crate's API takes randomness through (`CryptoRng + RngCore`),
 /// re-exported for callers that have no other use for it.

@@ -205,21 +205,77 @@ impl std::fmt::Debug for ChannelBinding {
     }
 }
 
-/// What the TLS session of this connection gives the SASL layer.
+/// The certificate a client presented in the TLS handshake, as the server's TLS adapter
+/// reports it: what EXTERNAL (RFC 4422 Appendix A, RFC 6120 §6.3.4) authenticates with.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientCertificate {
+    /// The end-entity certificate, DER-encoded, as the client sent it. Which account it
+    /// stands for (an XmppAddr or a dNSName in it, a fingerprint on record) is the
+    /// server application's decision (XEP-0178 §3).
+    pub der: Vec<u8>,
+    /// Whether the adapter verified it: a chain to a trust anchor the server accepts for
+    /// client authentication, valid at the time of the handshake. EXTERNAL is offered only
+    /// for a verified certificate.
+    pub verified: bool,
+}
+
+impl ClientCertificate {
+    /// A certificate the adapter verified.
+    pub fn verified(der: impl Into<Vec<u8>>) -> Self {
+        Self {
+            der: der.into(),
+            verified: true,
+        }
+    }
+
+    /// A certificate the client presented but the adapter could not verify.
+    pub fn unverified(der: impl Into<Vec<u8>>) -> Self {
+        Self {
+            der: der.into(),
+            verified: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Public, but long: the length says enough in logs.
+        f.debug_struct("ClientCertificate")
+            .field("der_len", &self.der.len())
+            .field("verified", &self.verified)
+            .finish()
+    }
+}
+
+/// What the TLS session of this connection gives the SASL layer. Built with
+/// [`new`](Self::new) and the `with_*` methods, so that fields added later do not break
+/// adapters.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsInfo {
     /// The negotiated version (for XEP-0515 and for choosing a binding type).
     pub version: TlsVersion,
+    /// Whether a TLS 1.2 (or older) handshake negotiated the extended master secret
+    /// (RFC 7627). Without it tls-exporter is undefined there (RFC 9266 §2); TLS 1.3
+    /// always has unique master secrets and ignores this.
+    pub extended_master_secret: bool,
     /// Every binding the adapter could compute for this session.
     pub channel_bindings: Vec<ChannelBinding>,
+    /// Server side: the certificate the client presented, if any. The client side leaves
+    /// it `None` (its own certificate is the adapter's business).
+    pub client_certificate: Option<ClientCertificate>,
 }
 
 impl TlsInfo {
-    /// A session without channel-binding data.
+    /// A session without channel-binding data, extended master secret or client
+    /// certificate.
     pub fn new(version: TlsVersion) -> Self {
         Self {
             version,
+            extended_master_secret: false,
             channel_bindings: Vec::new(),
+            client_certificate: None,
         }
     }
 
@@ -233,17 +289,36 @@ impl TlsInfo {
         self
     }
 
-    /// The binding of `kind`, if the session has one that is defined for its TLS version:
-    /// tls-unique is undefined on TLS 1.3 (RFC 9266 §3, RFC 8446 Appendix C.5) and is
-    /// ignored there even if an adapter supplied it.
+    /// Records that a TLS 1.2 handshake negotiated the extended master secret (RFC 7627),
+    /// which tls-exporter needs there (RFC 9266 §2).
+    #[must_use]
+    pub fn with_extended_master_secret(mut self) -> Self {
+        self.extended_master_secret = true;
+        self
+    }
+
+    /// Records the certificate the client presented (server side).
+    #[must_use]
+    pub fn with_client_certificate(mut self, certificate: ClientCertificate) -> Self {
+        self.client_certificate = Some(certificate);
+        self
+    }
+
+    /// The binding of `kind`, if the session has one that is defined for it: tls-unique is
+    /// undefined on TLS 1.3 (RFC 9266 §3, RFC 8446 Appendix C.5), and tls-exporter on TLS
+    /// 1.2 without the extended master secret (RFC 9266 §2); such data is ignored even if
+    /// an adapter supplied it.
     pub fn binding(&self, kind: ChannelBindingType) -> Option<&ChannelBinding> {
-        if kind == ChannelBindingType::TlsUnique && self.version >= TlsVersion::Tls13 {
-            return None;
-        }
+        let tls13 = self.version >= TlsVersion::Tls13;
+        let defined = match kind {
+            ChannelBindingType::TlsUnique => !tls13,
+            ChannelBindingType::TlsExporter => tls13 || self.extended_master_secret,
+            ChannelBindingType::TlsServerEndPoint => true,
+        };
         // Empty data would make a -PLUS exchange that binds nothing.
         self.channel_bindings
             .iter()
-            .find(|b| b.kind == kind && !b.data.is_empty())
+            .find(|b| defined && b.kind == kind && !b.data.is_empty())
     }
 
     /// Whether any usable binding exists: whether this side "supports channel binding" in
@@ -252,6 +327,12 @@ impl TlsInfo {
         ChannelBindingType::ALL
             .into_iter()
             .any(|kind| self.binding(kind).is_some())
+    }
+
+    /// Whether the client presented a certificate the adapter verified: what EXTERNAL
+    /// needs on the server side.
+    pub fn has_verified_client_certificate(&self) -> bool {
+        self.client_certificate.as_ref().is_some_and(|c| c.verified)
     }
 }
 
@@ -329,6 +410,21 @@ mod tests {
             "TLS-EXPORTER".parse::<ChannelBindingType>(),
             Err(UnknownName)
         );
+    }
+
+    /// RFC 9266 §2: tls-exporter needs unique master secrets, which TLS 1.2 has only with
+    /// the extended master secret (RFC 7627).
+    #[test]
+    fn tls_exporter_on_tls12_needs_the_extended_master_secret() {
+        let without =
+            TlsInfo::new(TlsVersion::Tls12).with_binding(ChannelBindingType::TlsExporter, [1; 32]);
+        assert!(without.binding(ChannelBindingType::TlsExporter).is_none());
+        assert!(!without.can_bind());
+        let with = without.with_extended_master_secret();
+        assert!(with.binding(ChannelBindingType::TlsExporter).is_some());
+        let tls13 =
+            TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [1; 32]);
+        assert!(tls13.binding(ChannelBindingType::TlsExporter).is_some());
     }
 
     #[test]

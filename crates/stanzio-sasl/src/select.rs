@@ -386,7 +386,8 @@ mod tests {
         let t = tls(
             TlsVersion::Tls12,
             &[TlsExporter, TlsServerEndPoint, TlsUnique],
-        );
+        )
+        .with_extended_master_secret();
         let offer = ServerOffer::new(ALL_SCRAM)
             .with_channel_binding_types(["tls-server-end-point", "tls-exporter"]);
         assert_eq!(

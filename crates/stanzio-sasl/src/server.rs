@@ -6,11 +6,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use rand_core::CryptoRng;
 
-use crate::crypto::{self, StoredCredentials};
+use crate::crypto::{self, RecordParameters, StoredCredentials};
 use crate::error::{Failure, SaslCondition, ServerError};
 use crate::scram::{self, ReceivedFlag};
-use crate::select::DEFAULT_MIN_ITERATIONS;
-use crate::{ChannelBinding, ChannelBindingType, HashAlgorithm, Mechanism, ServerOffer, TlsInfo};
+use crate::{
+    ChannelBinding, ChannelBindingType, ClientCertificate, HashAlgorithm, Mechanism, ServerOffer,
+    TlsInfo,
+};
 use crate::{downgrade_protection_hash, prep};
 use zeroize::Zeroizing;
 
@@ -30,10 +32,11 @@ pub struct ServerConfig {
     pub downgrade_protection: bool,
     /// Send the XEP-0515 `t` attribute (TLS version) when on TLS. Default `true`.
     pub announce_tls_version: bool,
-    /// Iteration count of the fake records for unknown users. Set it to what real
-    /// records use, or the count itself tells a prober that the user does not exist.
-    /// Default [`DEFAULT_MIN_ITERATIONS`].
-    pub fake_iterations: u32,
+    /// How this server's credential records are made: the fake records of unknown users
+    /// copy the iteration count, salt length and PLAIN hash from here. Set it to what the
+    /// real records use, or `i=`, the salt length or the time PLAIN takes tells a prober
+    /// that a user does not exist. Default [`RecordParameters::default`].
+    pub records: RecordParameters,
     secret: Zeroizing<Vec<u8>>,
 }
 
@@ -47,14 +50,14 @@ impl std::fmt::Debug for ServerConfig {
             )
             .field("downgrade_protection", &self.downgrade_protection)
             .field("announce_tls_version", &self.announce_tls_version)
-            .field("fake_iterations", &self.fake_iterations)
+            .field("records", &self.records)
             .finish_non_exhaustive()
     }
 }
 
 impl ServerConfig {
     /// A configuration offering every SCRAM mechanism (with and without `-PLUS`) and
-    /// PLAIN. `secret` keys the fake salts of unknown users: keep it stable across
+    /// PLAIN (add EXTERNAL or ANONYMOUS to [`mechanisms`](Self::mechanisms) to offer them). `secret` keys the fake salts of unknown users: keep it stable across
     /// restarts (a changing salt for one name reveals that the name does not exist) and
     /// private (with it, fake salts can be told from real ones).
     pub fn new(secret: impl Into<Vec<u8>>) -> Self {
@@ -66,25 +69,28 @@ impl ServerConfig {
             advertise_channel_binding_types: true,
             downgrade_protection: true,
             announce_tls_version: true,
-            fake_iterations: DEFAULT_MIN_ITERATIONS,
+            records: RecordParameters::default(),
             secret: Zeroizing::new(secret.into()),
         }
     }
 
     /// Whether `mechanism` can run on this connection: `-PLUS` needs binding data, PLAIN
-    /// and EXTERNAL need TLS (RFC 6120 §6.4.2; a certificate needs TLS).
+    /// needs TLS (RFC 6120 §6.4.2), EXTERNAL a client certificate the TLS adapter verified
+    /// (without one there is nothing to authenticate with, RFC 4422 Appendix A).
     fn usable(mechanism: Mechanism, tls: Option<&TlsInfo>) -> bool {
         match mechanism {
             Mechanism::Scram { plus: true, .. } => tls.is_some_and(TlsInfo::can_bind),
-            Mechanism::Plain | Mechanism::External => tls.is_some(),
+            Mechanism::Plain => tls.is_some(),
+            Mechanism::External => tls.is_some_and(TlsInfo::has_verified_client_certificate),
             Mechanism::Scram { plus: false, .. } | Mechanism::Anonymous => true,
         }
     }
 
-    /// What to advertise on a connection in this TLS state: the usable mechanisms and,
-    /// if enabled and a `-PLUS` mechanism is among them, the XEP-0440 types. The stream layer renders
-    /// it into `<mechanisms/>` and `<sasl-channel-binding/>`; the XEP-0474 `h` is computed
-    /// from the same value, so the two cannot disagree.
+    /// What to advertise on a connection in this TLS state: the usable mechanisms and, if
+    /// enabled and a `-PLUS` mechanism is among them, the XEP-0440 types. The stream layer
+    /// renders it into `<mechanisms/>` and `<sasl-channel-binding/>` (adding or dropping
+    /// what it likes) and hands the value it advertised to [`ServerMechanism::new`], which
+    /// computes the XEP-0474 `h` from it, so the two cannot disagree.
     pub fn offer(&self, tls: Option<&TlsInfo>) -> ServerOffer {
         let mechanisms = self
             .mechanisms
@@ -111,8 +117,9 @@ impl ServerConfig {
 pub struct Identity {
     /// The mechanism used.
     pub mechanism: Mechanism,
-    /// The authentication identity (SASLprep-ed username) for PLAIN and SCRAM; `None` for
-    /// EXTERNAL (the caller's certificate check names it) and ANONYMOUS.
+    /// The authentication identity: the SASLprep-ed username for PLAIN and SCRAM, the
+    /// identity the caller accepted for the certificate with EXTERNAL
+    /// ([`ServerMechanism::accept_certificate_identity`]), `None` for ANONYMOUS.
     pub authcid: Option<String>,
     /// The requested authorization identity, if any. The caller decides whether `authcid`
     /// may act as it, and answers `invalid-authzid` if not (RFC 6120 §6.4.6).
@@ -136,6 +143,17 @@ pub enum ServerStep {
         /// The mechanism in use (its hash says which record is needed for SCRAM).
         mechanism: Mechanism,
     },
+    /// EXTERNAL: the client asks to be authenticated by its TLS certificate (as
+    /// `authzid`, if given). Nothing is authenticated yet: the caller decides which
+    /// account the certificate stands for (XEP-0178 §3) and whether it may act as
+    /// `authzid`, then calls [`ServerMechanism::accept_certificate_identity`] or refuses
+    /// with [`ServerMechanism::abort`] (`not-authorized`, `invalid-authzid`).
+    CertificateIdentityNeeded {
+        /// The verified certificate the client presented.
+        certificate: ClientCertificate,
+        /// The requested authorization identity.
+        authzid: Option<String>,
+    },
     /// Authentication succeeded: send `<success/>` with `additional_data` (SCRAM's
     /// server-final-message) or without data (`None`).
     Success {
@@ -151,12 +169,15 @@ pub enum ServerStep {
 /// A server-side SASL exchange.
 ///
 /// Methods, in the order they are used:
-/// - construction: [`new`](Self::new) with the `<auth mechanism=''/>` name;
+/// - construction: [`new`](Self::new) with the advertised offer and the
+///   `<auth mechanism=''/>` name;
 /// - [`handle_response`](Self::handle_response): the initial response, then each
 ///   `<response/>` payload (if `<auth/>` had no initial response, the stream layer sends
 ///   an empty challenge first and feeds the response here, RFC 6120 §6.4.2);
 /// - [`provide_credentials`](Self::provide_credentials): after
 ///   [`ServerStep::CredentialsNeeded`];
+/// - [`accept_certificate_identity`](Self::accept_certificate_identity): after
+///   [`ServerStep::CertificateIdentityNeeded`], once the caller has checked the certificate;
 /// - [`abort`](Self::abort): on the client's `<abort/>`, or the caller's own refusal.
 ///
 /// Each returns the next [`ServerStep`]. After `Success` or `Failure` the machine is done:
@@ -170,10 +191,12 @@ pub struct ServerMechanism {
     downgrade_hash: Option<String>,
     /// XEP-0515 `t`, when enabled and on TLS.
     tls_version: Option<&'static str>,
+    /// For EXTERNAL: what the caller is asked to check.
+    client_certificate: Option<ClientCertificate>,
     /// `pub(crate)` so the published vectors can fix it.
     pub(crate) server_nonce: String,
     secret: Zeroizing<Vec<u8>>,
-    fake_iterations: u32,
+    records: RecordParameters,
 }
 
 enum State {
@@ -185,6 +208,10 @@ enum State {
     },
     ScramCredentials(Box<ScramFirst>),
     ClientFinal(Box<ScramPending>),
+    /// EXTERNAL, waiting for the caller's verdict on the certificate.
+    CertificateCheck {
+        authzid: Option<String>,
+    },
     Finished,
 }
 
@@ -199,8 +226,9 @@ impl std::fmt::Debug for ServerMechanism {
             .field("bindings", &self.bindings)
             .field("downgrade_hash", &self.downgrade_hash)
             .field("tls_version", &self.tls_version)
+            .field("client_certificate", &self.client_certificate)
             .field("server_nonce", &self.server_nonce)
-            .field("fake_iterations", &self.fake_iterations)
+            .field("records", &self.records)
             .finish_non_exhaustive()
     }
 }
@@ -220,6 +248,10 @@ impl std::fmt::Debug for State {
                 f.debug_tuple("ScramCredentials").field(first).finish()
             }
             Self::ClientFinal(pending) => f.debug_tuple("ClientFinal").field(pending).finish(),
+            Self::CertificateCheck { authzid } => f
+                .debug_struct("CertificateCheck")
+                .field("authzid", authzid)
+                .finish(),
             Self::Finished => f.write_str("Finished"),
         }
     }
@@ -255,26 +287,30 @@ fn malformed(text: &str) -> ServerStep {
 }
 
 impl ServerMechanism {
-    /// Starts an exchange for the mechanism the client named in `<auth/>`. `rng` supplies
-    /// the SCRAM server nonce.
+    /// Starts an exchange for the mechanism the client named in `<auth/>`. `offer` is what
+    /// this connection advertised (normally [`ServerConfig::offer`], as the stream layer
+    /// rendered it): the mechanism must be in it, and the XEP-0474 `h` is its hash
+    /// (XEP-0474 §6.1). `rng` supplies the SCRAM server nonce.
     ///
     /// # Errors
-    /// A [`Failure`] to send at once: `encryption-required` for PLAIN or EXTERNAL
-    /// without TLS, `invalid-mechanism` for anything else not offered on this connection.
+    /// A [`Failure`] to send at once: `encryption-required` for a configured PLAIN
+    /// without TLS, `invalid-mechanism` for anything else not offered or not usable on
+    /// this connection (`-PLUS` without binding data, EXTERNAL without a verified client
+    /// certificate).
     pub fn new<R: CryptoRng + ?Sized>(
         config: &ServerConfig,
+        offer: &ServerOffer,
         tls: Option<&TlsInfo>,
         requested: &str,
         rng: &mut R,
     ) -> Result<Self, Failure> {
-        let offer = config.offer(tls);
         let mechanism = requested
             .parse::<Mechanism>()
             .ok()
-            .filter(|&m| offer.offers(m))
+            .filter(|&m| offer.offers(m) && ServerConfig::usable(m, tls))
             .ok_or_else(|| {
                 let configured = config.mechanisms.iter().any(|m| m.as_str() == requested);
-                if configured && tls.is_none() && matches!(requested, "PLAIN" | "EXTERNAL") {
+                if configured && tls.is_none() && requested == Mechanism::Plain.as_str() {
                     Failure::new(
                         SaslCondition::EncryptionRequired,
                         format!("{requested} needs TLS"),
@@ -290,7 +326,7 @@ impl ServerMechanism {
             Mechanism::Scram { hash, .. } => (
                 config
                     .downgrade_protection
-                    .then(|| downgrade_protection_hash(hash, &offer)),
+                    .then(|| downgrade_protection_hash(hash, offer)),
                 crypto::nonce(rng),
             ),
             _ => (None, String::new()),
@@ -299,12 +335,16 @@ impl ServerMechanism {
             mechanism,
             state: State::Initial,
             plus_offered: offer.offers_plus(),
-            // Only bindings defined for this TLS version (`TlsInfo::binding`: no tls-unique
-            // on TLS 1.3, RFC 9266 §3), the same set `offer` advertised.
+            // Only bindings defined for this session (`TlsInfo::binding`: no tls-unique on
+            // TLS 1.3, no tls-exporter on TLS 1.2 without EMS) and, when the offer carried
+            // a XEP-0440 list, named in it.
             bindings: tls
                 .map(|t| {
                     ChannelBindingType::ALL
                         .into_iter()
+                        .filter(|&kind| {
+                            offer.channel_binding_types.is_none() || offer.advertises_binding(kind)
+                        })
                         .filter_map(|kind| t.binding(kind).cloned())
                         .collect()
                 })
@@ -314,9 +354,10 @@ impl ServerMechanism {
             tls_version: tls
                 .filter(|_| config.announce_tls_version && config.downgrade_protection)
                 .map(|t| t.version.as_str()),
+            client_certificate: tls.and_then(|t| t.client_certificate.clone()),
             server_nonce,
             secret: config.secret.clone(),
-            fake_iterations: config.fake_iterations,
+            records: config.records,
         })
     }
 
@@ -360,14 +401,7 @@ impl ServerMechanism {
                 authzid,
                 password,
             } => {
-                let record = record.unwrap_or_else(|| {
-                    StoredCredentials::fake(
-                        HashAlgorithm::Sha256,
-                        &self.secret,
-                        &authcid,
-                        self.fake_iterations,
-                    )
-                });
+                let record = record.unwrap_or_else(|| self.fake_record(&authcid));
                 // RFC 5802 §3 keys serve PLAIN too: recompute StoredKey from the password.
                 let candidate = StoredCredentials::from_prepared(
                     record.hash,
@@ -392,14 +426,7 @@ impl ServerMechanism {
                     self.state = State::ScramCredentials(first);
                     return Err(error);
                 }
-                let record = record.unwrap_or_else(|| {
-                    StoredCredentials::fake(
-                        first.hash,
-                        &self.secret,
-                        &first.authcid,
-                        self.fake_iterations,
-                    )
-                });
+                let record = record.unwrap_or_else(|| self.fake_record(&first.authcid));
                 Ok(self.server_first(*first, record))
             }
             other => {
@@ -409,6 +436,39 @@ impl ServerMechanism {
                 })
             }
         }
+    }
+
+    /// Accepts the certificate asked about by [`ServerStep::CertificateIdentityNeeded`] as
+    /// `authcid` (the account the caller found it stands for), and the requested authzid
+    /// with it: the caller has checked both. Returns the `Success` to send.
+    ///
+    /// # Errors
+    /// [`ServerError::OutOfOrder`] when no certificate check is pending.
+    pub fn accept_certificate_identity(
+        &mut self,
+        authcid: impl Into<String>,
+    ) -> Result<ServerStep, ServerError> {
+        match std::mem::replace(&mut self.state, State::Finished) {
+            State::CertificateCheck { authzid } => {
+                Ok(self.success(Some(authcid.into()), authzid, None))
+            }
+            other => {
+                self.state = other;
+                Err(ServerError::OutOfOrder {
+                    call: "accept_certificate_identity",
+                })
+            }
+        }
+    }
+
+    /// The record an unknown user gets, shaped like a real one of this server: the SCRAM
+    /// mechanism's hash, or for PLAIN the hash of the records PLAIN is checked against.
+    fn fake_record(&self, username: &str) -> StoredCredentials {
+        let hash = match self.mechanism {
+            Mechanism::Scram { hash, .. } => hash,
+            _ => self.records.plain_hash,
+        };
+        StoredCredentials::fake(hash, &self.secret, username, &self.records)
     }
 
     /// Ends the exchange with `condition`: for the client's `<abort/>` (use
@@ -443,13 +503,31 @@ impl ServerMechanism {
         match self.mechanism {
             Mechanism::Plain => self.plain(text),
             Mechanism::Scram { hash, plus } => self.client_first(hash, plus, text),
-            // RFC 4422 Appendix A: the message is the authzid or empty; the identity
-            // itself was established by TLS and is checked by the caller.
-            Mechanism::External if text.is_empty() => self.success(None, None, None),
-            Mechanism::External => match prep::authzid(text) {
-                Ok(authzid) => self.success(None, Some(authzid.to_owned()), None),
-                Err(_) => fail(SaslCondition::InvalidAuthzid, "authzid contains NUL"),
-            },
+            // RFC 4422 Appendix A: the message is the authzid or empty; the identity comes
+            // from the TLS certificate, which the caller checks before anything succeeds.
+            Mechanism::External => {
+                let authzid = if text.is_empty() {
+                    None
+                } else {
+                    match prep::authzid(text) {
+                        Ok(authzid) => Some(authzid.to_owned()),
+                        Err(_) => {
+                            return fail(SaslCondition::InvalidAuthzid, "authzid contains NUL");
+                        }
+                    }
+                };
+                // `new` admits EXTERNAL only with a verified certificate.
+                let Some(certificate) = self.client_certificate.clone() else {
+                    return fail(SaslCondition::NotAuthorized, "no client certificate");
+                };
+                self.state = State::CertificateCheck {
+                    authzid: authzid.clone(),
+                };
+                ServerStep::CertificateIdentityNeeded {
+                    certificate,
+                    authzid,
+                }
+            }
             Mechanism::Anonymous if text.chars().count() > MAX_TRACE_CHARS => {
                 malformed("ANONYMOUS trace is longer than 255 characters")
             }
@@ -471,14 +549,16 @@ impl ServerMechanism {
             return malformed("PLAIN authcid or password fails SASLprep");
         };
         let authcid = authcid.into_owned();
+        // An empty authzid field means none was requested (RFC 4616 §2 `[authzid]`).
+        let authzid = (!authzid.is_empty()).then(|| authzid.to_owned());
         self.state = State::PlainCredentials {
-            authzid: (!authzid.is_empty()).then(|| authzid.to_owned()),
+            authzid: authzid.clone(),
             authcid: authcid.clone(),
             password: Zeroizing::new(password.into_owned()),
         };
         ServerStep::CredentialsNeeded {
             username: authcid,
-            authzid: (!authzid.is_empty()).then(|| authzid.to_owned()),
+            authzid,
             mechanism: self.mechanism,
         }
     }
@@ -606,5 +686,54 @@ impl ServerMechanism {
             authcid, authzid, ..
         } = pending.first;
         self.success(Some(authcid), authzid, Some(server_final))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_core::{CryptoRng, RngCore};
+
+    use super::*;
+    use crate::TlsVersion;
+
+    struct Zeros;
+
+    impl RngCore for Zeros {
+        fn next_u32(&mut self) -> u32 {
+            0
+        }
+
+        fn next_u64(&mut self) -> u64 {
+            0
+        }
+
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            dst.fill(0);
+        }
+    }
+
+    impl CryptoRng for Zeros {}
+
+    /// A PLAIN check of an unknown user runs PBKDF2 with the hash and iteration count of
+    /// the server's real PLAIN records, so it takes as long as a wrong password.
+    #[test]
+    fn plain_fake_record_has_the_configured_shape() {
+        let mut config = ServerConfig::new(*b"k");
+        config.records = RecordParameters {
+            iterations: 10_000,
+            salt_len: 24,
+            plain_hash: HashAlgorithm::Sha512,
+        };
+        let tls = TlsInfo::new(TlsVersion::Tls13);
+        let offer = config.offer(Some(&tls));
+        let server =
+            ServerMechanism::new(&config, &offer, Some(&tls), "PLAIN", &mut Zeros).unwrap();
+        let fake = server.fake_record("nobody");
+        assert_eq!(fake.hash, HashAlgorithm::Sha512);
+        assert_eq!(fake.iterations, 10_000);
+        assert_eq!(fake.salt.len(), 24);
+        let scram =
+            ServerMechanism::new(&config, &offer, Some(&tls), "SCRAM-SHA-1", &mut Zeros).unwrap();
+        assert_eq!(scram.fake_record("nobody").hash, HashAlgorithm::Sha1);
     }
 }

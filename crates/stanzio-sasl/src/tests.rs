@@ -90,7 +90,8 @@ fn server_side(v: &Vector) {
     let mut config = ServerConfig::new(*b"k");
     // The RFC vectors predate XEP-0474.
     config.downgrade_protection = false;
-    let mut server = ServerMechanism::new(&config, None, name, &mut Zeros).unwrap();
+    let offer = config.offer(None);
+    let mut server = ServerMechanism::new(&config, &offer, None, name, &mut Zeros).unwrap();
     server.server_nonce = v.server_nonce.into();
     let step = server.handle_response(v.c1.as_bytes()).unwrap();
     assert_eq!(
@@ -152,8 +153,14 @@ fn ssdp_server(announce_tls_version: bool) -> ServerMechanism {
     ];
     config.announce_tls_version = announce_tls_version;
     let tls = ssdp_tls();
-    let mut server =
-        ServerMechanism::new(&config, Some(&tls), "SCRAM-SHA-1-PLUS", &mut Zeros).unwrap();
+    let mut server = ServerMechanism::new(
+        &config,
+        &config.offer(Some(&tls)),
+        Some(&tls),
+        "SCRAM-SHA-1-PLUS",
+        &mut Zeros,
+    )
+    .unwrap();
     server.server_nonce = SSDP_SNONCE.into();
     let first = format!("p=tls-exporter,,n=user,r={SSDP_CNONCE}");
     assert!(matches!(

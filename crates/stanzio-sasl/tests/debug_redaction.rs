@@ -54,13 +54,21 @@ fn client_machines_hide_the_password_and_binding_data() {
 #[test]
 fn server_machines_hide_the_secret_and_the_plain_password() {
     let config = ServerConfig::new(SECRET);
-    let server =
-        ServerMechanism::new(&config, Some(&tls()), "SCRAM-SHA-256", &mut TestRng(1)).unwrap();
+    let server = ServerMechanism::new(
+        &config,
+        &config.offer(Some(&tls())),
+        Some(&tls()),
+        "SCRAM-SHA-256",
+        &mut TestRng(1),
+    )
+    .unwrap();
     let debug = format!("{server:?}");
     assert_hidden(&debug, SECRET);
     assert_hidden(&debug, &BINDING);
 
-    let mut plain = ServerMechanism::new(&config, Some(&tls()), "PLAIN", &mut TestRng(1)).unwrap();
+    let offer = config.offer(Some(&tls()));
+    let mut plain =
+        ServerMechanism::new(&config, &offer, Some(&tls()), "PLAIN", &mut TestRng(1)).unwrap();
     let step = plain
         .handle_response(format!("\0user\0{PASSWORD}").as_bytes())
         .unwrap();

@@ -177,3 +177,20 @@ fn xep0515_different_tls_versions_on_each_leg() {
     setup.config.announce_tls_version = false;
     assert!(setup.run().succeeded());
 }
+
+/// XEP-0474 §6.1 hashes what was advertised. A stream layer that advertises more than
+/// `ServerConfig::offer` (a mechanism the application runs itself) hands that offer to the
+/// server machine, and the client, which hashes what it received, agrees.
+#[test]
+fn downgrade_hash_covers_the_advertised_offer() {
+    let accounts = accounts();
+    let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
+    setup.advertised_extra = vec!["X-APP-TOKEN".to_owned()];
+    let ex = setup.run();
+    assert!(ex.succeeded(), "{ex:?}");
+    let server_first = String::from_utf8(ex.transcript[1].1.clone()).unwrap();
+    let offer = setup.advertised();
+    assert!(offer.mechanisms.iter().any(|m| m == "X-APP-TOKEN"));
+    let h = downgrade_protection_hash(HashAlgorithm::Sha512, &offer);
+    assert!(server_first.contains(&format!(",h={h}")), "{server_first}");
+}

@@ -160,12 +160,19 @@ fn external_and_anonymous() {
             None,
         ),
     ] {
+        let anonymous = matches!(creds, Credentials::Anonymous { .. });
         let mut setup = Setup::new(&accounts, creds);
         setup.config.mechanisms = vec![Mechanism::External, Mechanism::Anonymous];
+        setup.server_tls = setup.server_tls.map(|tls| {
+            tls.with_client_certificate(ClientCertificate::verified(*b"juliet's certificate"))
+        });
+        setup.certificate_owner = Some(USER.to_owned());
         let ex = setup.run();
         assert!(ex.succeeded(), "{ex:?}");
         let identity = ex.identity.unwrap();
-        assert_eq!(identity.authcid, None);
+        // EXTERNAL authenticates whom the caller found the certificate to stand for.
+        let authcid = (!anonymous).then_some(USER);
+        assert_eq!(identity.authcid.as_deref(), authcid);
         assert_eq!(identity.authzid.as_deref(), authzid);
     }
 }

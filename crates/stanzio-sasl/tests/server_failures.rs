@@ -11,6 +11,8 @@
 
 mod common;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{Accounts, Dir, Setup, TestRng};
 use stanzio_sasl::*;
 
@@ -23,7 +25,8 @@ fn tls13() -> TlsInfo {
 }
 
 fn server(mechanism: &str, tls: Option<&TlsInfo>) -> ServerMechanism {
-    ServerMechanism::new(&ServerConfig::new(*b"s"), tls, mechanism, &mut TestRng(3)).unwrap()
+    let config = ServerConfig::new(*b"s");
+    ServerMechanism::new(&config, &config.offer(tls), tls, mechanism, &mut TestRng(3)).unwrap()
 }
 
 fn failure(step: ServerStep) -> Failure {
@@ -33,11 +36,19 @@ fn failure(step: ServerStep) -> Failure {
     }
 }
 
+/// What a prober sees of an unknown user: the same failure, and a server-first with the
+/// same iteration count and salt length as a real account's, for records made with other
+/// parameters than the defaults.
 #[test]
 fn unknown_user_and_wrong_password_are_indistinguishable() {
-    let accounts = accounts();
+    let mut records = RecordParameters::default();
+    records.iterations = 10_000;
+    records.salt_len = 24;
+    let mut accounts = accounts();
+    accounts.records = records;
     let run = |user: &str, pass: &str| {
-        let setup = Setup::new(&accounts, Credentials::password(user, pass));
+        let mut setup = Setup::new(&accounts, Credentials::password(user, pass));
+        setup.config.records = records;
         setup.run()
     };
     let wrong = run("user", "wrong");
@@ -51,33 +62,64 @@ fn unknown_user_and_wrong_password_are_indistinguishable() {
         a,
         Failure::new(SaslCondition::NotAuthorized, "invalid-proof")
     );
-    // Both got a server-first of the same shape; the fake salt is stable per name.
-    let salt = |ex: &common::Exchange| {
+    let attribute = |ex: &common::Exchange, name: &str| {
         let s = String::from_utf8(ex.transcript[1].1.clone()).unwrap();
         s.split(',')
-            .find(|a| a.starts_with("s="))
+            .find_map(|a| a.strip_prefix(name))
             .unwrap()
             .to_owned()
     };
-    assert_eq!(salt(&unknown), salt(&run("nobody", "other")));
-    assert_ne!(salt(&unknown), salt(&run("nobody2", "pencil")));
-    // Same salt length as a real record made with SALT_LEN.
-    assert_eq!(salt(&unknown).len(), salt(&wrong).len());
+    let salt_len = |ex: &common::Exchange| BASE64.decode(attribute(ex, "s=")).unwrap().len();
+    assert_eq!(attribute(&wrong, "i="), "10000");
+    assert_eq!(attribute(&unknown, "i="), "10000");
+    assert_eq!(salt_len(&wrong), 24);
+    assert_eq!(salt_len(&unknown), 24);
+    // The fake salt is stable per name, as a real one is.
+    assert_eq!(
+        attribute(&unknown, "s="),
+        attribute(&run("nobody", "other"), "s=")
+    );
+    assert_ne!(
+        attribute(&unknown, "s="),
+        attribute(&run("nobody2", "pencil"), "s=")
+    );
 }
 
 #[test]
 fn mechanism_not_offered() {
     let config = ServerConfig::new(*b"s");
-    let e = ServerMechanism::new(&config, None, "DIGEST-MD5", &mut TestRng(1)).unwrap_err();
+    let e = ServerMechanism::new(
+        &config,
+        &config.offer(None),
+        None,
+        "DIGEST-MD5",
+        &mut TestRng(1),
+    )
+    .unwrap_err();
     assert_eq!(e.condition, SaslCondition::InvalidMechanism);
     // -PLUS without binding data is not offered.
-    let e = ServerMechanism::new(&config, None, "SCRAM-SHA-256-PLUS", &mut TestRng(1)).unwrap_err();
+    let e = ServerMechanism::new(
+        &config,
+        &config.offer(None),
+        None,
+        "SCRAM-SHA-256-PLUS",
+        &mut TestRng(1),
+    )
+    .unwrap_err();
     assert_eq!(e.condition, SaslCondition::InvalidMechanism);
     // PLAIN without TLS: encryption-required.
-    let e = ServerMechanism::new(&config, None, "PLAIN", &mut TestRng(1)).unwrap_err();
+    let e = ServerMechanism::new(&config, &config.offer(None), None, "PLAIN", &mut TestRng(1))
+        .unwrap_err();
     assert_eq!(e.condition, SaslCondition::EncryptionRequired);
     // EXTERNAL is not configured by default.
-    let e = ServerMechanism::new(&config, Some(&tls13()), "EXTERNAL", &mut TestRng(1)).unwrap_err();
+    let e = ServerMechanism::new(
+        &config,
+        &config.offer(Some(&tls13())),
+        Some(&tls13()),
+        "EXTERNAL",
+        &mut TestRng(1),
+    )
+    .unwrap_err();
     assert_eq!(e.condition, SaslCondition::InvalidMechanism);
 }
 
@@ -288,10 +330,8 @@ fn tls_unique_is_refused_on_tls13_even_if_the_adapter_supplied_it() {
         )
     );
     // The same adapter data on TLS 1.2 is accepted.
-    let tls12 = TlsInfo {
-        version: TlsVersion::Tls12,
-        ..tls
-    };
+    let mut tls12 = tls;
+    tls12.version = TlsVersion::Tls12;
     let mut s = server("SCRAM-SHA-256-PLUS", Some(&tls12));
     assert!(matches!(
         s.handle_response(b"p=tls-unique,,n=user,r=abc").unwrap(),

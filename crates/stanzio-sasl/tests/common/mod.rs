@@ -46,7 +46,8 @@ pub struct Accounts {
     passwords: HashMap<String, String>,
     /// A password for every username not in `passwords`.
     pub any_user: Option<String>,
-    pub iterations: u32,
+    /// How the records are made (iteration count, salt length).
+    pub records: RecordParameters,
 }
 
 impl Accounts {
@@ -57,7 +58,7 @@ impl Accounts {
                 .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
                 .collect(),
             any_user: None,
-            iterations: 4096,
+            records: RecordParameters::default(),
         }
     }
 
@@ -67,12 +68,14 @@ impl Accounts {
             _ => HashAlgorithm::Sha256,
         };
         let password = self.passwords.get(username).or(self.any_user.as_ref())?;
-        // A per-user salt of the standard length, like `StoredCredentials::generate` makes.
-        let mut salt = [0x5A_u8; SALT_LEN];
+        // A per-user salt of the configured length, like `StoredCredentials::generate`
+        // makes.
+        let len = self.records.salt_len;
+        let mut salt = vec![0x5A_u8; len];
         for (i, b) in username.bytes().enumerate() {
-            salt[i % SALT_LEN] ^= b;
+            salt[i % len] ^= b;
         }
-        Some(StoredCredentials::derive(hash, password, &salt, self.iterations).unwrap())
+        Some(StoredCredentials::derive(hash, password, &salt, self.records.iterations).unwrap())
     }
 }
 
@@ -107,6 +110,12 @@ pub struct Setup<'a> {
     pub credentials: Credentials,
     pub policy: ClientPolicy,
     pub accounts: &'a Accounts,
+    /// The account a verified client certificate stands for (EXTERNAL); `None` refuses
+    /// every certificate.
+    pub certificate_owner: Option<String>,
+    /// Mechanisms the stream layer advertises beyond `ServerConfig::offer` (an
+    /// application's own, say): the offer handed to the server machine includes them.
+    pub advertised_extra: Vec<String>,
 }
 
 impl<'a> Setup<'a> {
@@ -122,6 +131,8 @@ impl<'a> Setup<'a> {
             credentials,
             policy: ClientPolicy::default(),
             accounts,
+            certificate_owner: None,
+            advertised_extra: Vec::new(),
         }
     }
 
@@ -136,7 +147,8 @@ impl<'a> Setup<'a> {
         offer_mitm: &mut dyn FnMut(&mut ServerOffer),
         tamper: Tamper<'_>,
     ) -> Exchange {
-        let mut offer = self.config.offer(self.server_tls.as_ref());
+        let advertised = self.advertised();
+        let mut offer = advertised.clone();
         offer_mitm(&mut offer);
         let selection = select(
             &offer,
@@ -153,7 +165,7 @@ impl<'a> Setup<'a> {
             transcript: Vec::new(),
         };
         if let Ok(selection) = selection {
-            self.drive(&selection, tamper, &mut exchange);
+            self.drive(&advertised, &selection, tamper, &mut exchange);
         }
         exchange
     }
@@ -168,11 +180,27 @@ impl<'a> Setup<'a> {
             client_done: false,
             transcript: Vec::new(),
         };
-        self.drive(selection, &mut |_, _, _| {}, &mut exchange);
+        let advertised = self.advertised();
+        self.drive(&advertised, selection, &mut |_, _, _| {}, &mut exchange);
         exchange
     }
 
-    fn drive(&self, selection: &Selection, tamper: Tamper<'_>, ex: &mut Exchange) {
+    /// What the server side advertises, as the stream layer renders it.
+    pub fn advertised(&self) -> ServerOffer {
+        let mut offer = self.config.offer(self.server_tls.as_ref());
+        offer
+            .mechanisms
+            .extend(self.advertised_extra.iter().cloned());
+        offer
+    }
+
+    fn drive(
+        &self,
+        advertised: &ServerOffer,
+        selection: &Selection,
+        tamper: Tamper<'_>,
+        ex: &mut Exchange,
+    ) {
         let mut rng = TestRng(7);
         let mut client = match ClientMechanism::new(selection, &self.credentials, &mut rng) {
             Ok(c) => c,
@@ -183,6 +211,7 @@ impl<'a> Setup<'a> {
         };
         let mut server = match ServerMechanism::new(
             &self.config,
+            advertised,
             self.server_tls.as_ref(),
             client.mechanism().as_str(),
             &mut rng,
@@ -213,6 +242,14 @@ impl<'a> Setup<'a> {
             {
                 let record = self.accounts.record(username, *mechanism);
                 step = server.provide_credentials(record).unwrap();
+            }
+            if let ServerStep::CertificateIdentityNeeded { .. } = &step {
+                step = match &self.certificate_owner {
+                    Some(owner) => server.accept_certificate_identity(owner.clone()).unwrap(),
+                    None => ServerStep::Failure(
+                        server.abort(SaslCondition::NotAuthorized, "certificate not accepted"),
+                    ),
+                };
             }
             match step {
                 ServerStep::Challenge(c) => {
