@@ -4,13 +4,20 @@
 pub mod client;
 pub mod elements;
 pub mod ns;
+pub mod server;
 mod sm;
 mod stanza;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 
 pub use client::{
     ClientConfig, ClientConnection, ClientEvent, ConfigError, ConnectionError, KeepalivePolicy,
     SendError, SmPolicy, TlsMode,
+};
+pub use server::{
+    PeerError, ServerCallError, ServerConfig, ServerConnection, ServerEvent, ServerSmPolicy,
+    ServerTls,
 };
 pub use sm::{HandledCountTooHigh, ResumptionState};
 pub use transport::Transport;
