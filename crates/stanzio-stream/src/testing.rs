@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 use rand_core::{CryptoRng, RngCore};
 use stanzio_jid::FullJid;
 use stanzio_sasl::{
-    ChannelBindingType, HashAlgorithm, Mechanism, StoredCredentials, TlsInfo, TlsVersion,
+    ChannelBindingType, HashAlgorithm, Mechanism, RecordParameters, StoredCredentials, TlsInfo,
+    TlsVersion,
 };
 
 use crate::{
@@ -99,7 +100,9 @@ impl Accounts {
             return Some(record.clone());
         }
         let mut rng = TestRng(user.len() as u64);
-        let record = StoredCredentials::generate(hash, password, self.iterations, &mut rng)
+        let mut parameters = RecordParameters::default();
+        parameters.iterations = self.iterations;
+        let record = StoredCredentials::generate(hash, password, &parameters, &mut rng)
             .expect("a valid test password");
         self.records.insert(key, record.clone());
         Some(record)

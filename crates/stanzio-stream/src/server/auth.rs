@@ -19,6 +19,8 @@ enum Waiting {
     Client,
     /// For [`ServerConnection::provide_credentials`].
     Credentials,
+    /// For [`ServerConnection::accept_certificate`].
+    Certificate,
     /// For [`ServerConnection::authorize`], holding what `<success/>`
     /// will carry.
     Authorization {
@@ -86,8 +88,12 @@ impl ServerConnection {
             self.count_failure(SaslFailure::new(condition));
             return;
         }
+        let Some(offer) = self.offer.as_ref() else {
+            return;
+        };
         let mechanism = match ServerMechanism::new(
             &self.config.sasl,
+            offer,
             self.tls.as_ref(),
             requested,
             &mut self.rng,
@@ -145,6 +151,18 @@ impl ServerConnection {
                     domain: self.domain.clone().unwrap_or_default(),
                     mechanism,
                 });
+            }
+            ServerStep::CertificateIdentityNeeded {
+                certificate,
+                authzid,
+            } => {
+                exchange.waiting = Waiting::Certificate;
+                self.events
+                    .push_back(ServerEvent::CertificateIdentityNeeded {
+                        certificate,
+                        authzid,
+                        domain: self.domain.clone().unwrap_or_default(),
+                    });
             }
             ServerStep::Success {
                 identity,
@@ -211,6 +229,38 @@ impl ServerConnection {
             _ => return Err(ServerCallError::NotAsked),
         }
         self.exchange_step(|m| m.provide_credentials(record));
+        Ok(())
+    }
+
+    /// Answers [`ServerEvent::CertificateIdentityNeeded`] (SASL EXTERNAL,
+    /// XEP-0178): the localpart of the account the verified certificate
+    /// stands for, or `None` to refuse (`not-authorized`). The caller has
+    /// checked the certificate's identity and the requested authzid.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerCallError::NotAsked`] when no certificate check is pending.
+    pub fn accept_certificate(&mut self, localpart: Option<&str>) -> Result<(), ServerCallError> {
+        match &self.phase {
+            Phase::Authenticating(exchange) if exchange.waiting == Waiting::Certificate => {}
+            _ => return Err(ServerCallError::NotAsked),
+        }
+        match localpart {
+            Some(localpart) => {
+                self.exchange_step(|m| m.accept_certificate_identity(localpart));
+            }
+            None => {
+                let failure = match &mut self.phase {
+                    Phase::Authenticating(exchange) => exchange.mechanism.abort(
+                        SaslCondition::NotAuthorized,
+                        "the certificate is not accepted",
+                    ),
+                    _ => return Err(ServerCallError::NotAsked),
+                };
+                self.phase = Phase::Negotiating;
+                self.count_failure(SaslFailure::new(failure.condition));
+            }
+        }
         Ok(())
     }
 

@@ -29,6 +29,17 @@ pub enum ServerEvent {
         /// The mechanism (its hash says which record).
         mechanism: Mechanism,
     },
+    /// SASL EXTERNAL (XEP-0178): which account does this verified client
+    /// certificate stand for, and may it act as `authzid`? Answer with
+    /// [`accept_certificate`](super::ServerConnection::accept_certificate).
+    CertificateIdentityNeeded {
+        /// The certificate the adapter verified.
+        certificate: stanzio_sasl::ClientCertificate,
+        /// The requested authorization identity.
+        authzid: Option<String>,
+        /// The domain the client connected to.
+        domain: String,
+    },
     /// The client authenticated as `account` and asks to act as `authzid`
     /// (RFC 6120 §6.3.8): answer with
     /// [`authorize`](super::ServerConnection::authorize). Refusing is the
