@@ -176,6 +176,13 @@ impl Pair {
         }
     }
 
+    /// A component (XEP-0114) and the server's component acceptor.
+    pub fn component(client: ClientConfig, server: ServerConfig) -> Self {
+        let mut pair = Pair::new(client, server.clone(), Accounts::default());
+        pair.server = ServerConnection::component(server, TestRng(0xc0), pair.now);
+        pair
+    }
+
     /// A new connection for both sides (after a drop), keeping the
     /// server application's state (accounts, kept resumption states).
     pub fn reconnect(&mut self, client: ClientConfig, server: ServerConfig) {
