@@ -298,7 +298,10 @@ impl Pair {
         }
         while let Some(event) = self.client.poll_event() {
             any = true;
-            if matches!(event, ClientEvent::StartTls) {
+            // A client that failed right after <proceed/> (plaintext was
+            // injected) no longer expects TLS; an adapter would see the
+            // same refusal.
+            if matches!(event, ClientEvent::StartTls) && !self.client.is_closed() {
                 self.client
                     .tls_established(self.now, self.tls.clone())
                     .expect("the client expected TLS");
