@@ -16,8 +16,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sasl::client::Mechanism as _;
 use stanzio_sasl::rand_core::{CryptoRng, RngCore, impls};
 use stanzio_sasl::{
-    ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, ServerConfig, ServerMechanism,
-    ServerOffer, ServerStep, StoredCredentials, select,
+    ChannelBindingMemory, ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, ServerConfig,
+    ServerMechanism, ServerOffer, ServerStep, StoredCredentials, select,
 };
 
 const ITERATIONS: u32 = 4096;
@@ -74,7 +74,14 @@ impl Fixture {
         config.mechanisms = vec![stanzio_sasl::Mechanism::scram(HashAlgorithm::Sha256, false)];
         let credentials = Credentials::password("user", "pencil");
         let offer = config.offer(None);
-        let selection = select(&offer, None, &credentials, &ClientPolicy::default()).unwrap();
+        let selection = select(
+            &offer,
+            None,
+            &credentials,
+            &ClientPolicy::default(),
+            ChannelBindingMemory::Unknown,
+        )
+        .unwrap();
         Self {
             record: StoredCredentials::derive(
                 HashAlgorithm::Sha256,

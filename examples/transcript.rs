@@ -16,8 +16,8 @@ use std::error::Error;
 
 use stanzio_sasl::rand_core::{CryptoRng, RngCore, impls};
 use stanzio_sasl::{
-    ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, Mechanism, ServerConfig,
-    ServerMechanism, ServerStep, StoredCredentials, TlsInfo, TlsVersion, select,
+    ChannelBindingMemory, ClientMechanism, ClientPolicy, Credentials, HashAlgorithm, Mechanism,
+    ServerConfig, ServerMechanism, ServerStep, StoredCredentials, TlsInfo, TlsVersion, select,
 };
 use stanzio_stanza::{IqPayload, Stanza, StreamContext};
 use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader, StreamWriter};
@@ -198,7 +198,13 @@ fn scram_login() -> Result<(), Box<dyn Error>> {
     println!("S: mechanisms {}", offer.mechanisms.join(" "));
 
     let credentials = Credentials::password("alice", "secret");
-    let selection = select(&offer, Some(&tls), &credentials, &ClientPolicy::default())?;
+    let selection = select(
+        &offer,
+        Some(&tls),
+        &credentials,
+        &ClientPolicy::default(),
+        ChannelBindingMemory::Unknown,
+    )?;
     let mut client = ClientMechanism::new(&selection, &credentials, &mut rng)?;
     let name = client.mechanism().as_str();
     let mut server = ServerMechanism::new(&config, &offer, Some(&tls), name, &mut rng)?;

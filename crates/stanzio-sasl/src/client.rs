@@ -9,7 +9,7 @@ use crate::crypto::{self, DerivedKeys};
 use crate::downgrade_protection_hash;
 use crate::error::{ClientError, PrepError, Stage};
 use crate::scram::{self, ParseError, ServerFinal};
-use crate::{Credentials, HashAlgorithm, Mechanism, Selection, prep};
+use crate::{ChannelBindingMemory, Credentials, HashAlgorithm, Mechanism, Selection, prep};
 use zeroize::Zeroizing;
 
 /// RFC 4505 §3: `trace` is at most 255 characters.
@@ -31,6 +31,8 @@ const MAX_TRACE_CHARS: usize = 255;
 pub struct ClientMechanism {
     mechanism: Mechanism,
     state: State,
+    /// What to remember about the server once the exchange succeeds.
+    memory_after_success: ChannelBindingMemory,
 }
 
 enum State {
@@ -203,12 +205,24 @@ impl ClientMechanism {
             }
             _ => return Err(mismatch),
         };
-        Ok(Self { mechanism, state })
+        Ok(Self {
+            mechanism,
+            state,
+            memory_after_success: selection.memory_after_success(),
+        })
     }
 
     /// The mechanism, for `<auth mechanism=''/>`.
     pub fn mechanism(&self) -> Mechanism {
         self.mechanism
+    }
+
+    /// What to remember about this server's channel binding for the next
+    /// [`select`](crate::select): `Some` once [`finish`](Self::finish) has returned `Ok`
+    /// (a failed exchange teaches nothing that can be trusted), `None` before. The
+    /// application stores it per server and account.
+    pub fn channel_binding_memory(&self) -> Option<ChannelBindingMemory> {
+        matches!(self.state, State::Done).then_some(self.memory_after_success)
     }
 
     /// The initial response (RFC 6120 §6.4.2), to send base64-encoded in `<auth/>`. An

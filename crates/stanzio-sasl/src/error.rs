@@ -10,7 +10,7 @@ use crate::{Mechanism, TlsVersion};
 #[error("unknown name")]
 pub struct UnknownName;
 
-/// A username, password or authzid that cannot be used.
+/// A username, password or authzid, or record parameters, that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PrepError {
@@ -75,6 +75,24 @@ pub enum SelectionError {
     /// The policy forbids retrying without channel binding.
     #[error("channel-binding fallback is disabled by policy")]
     FallbackDisabled,
+    /// The server's XEP-0440 list named the type whose `-PLUS` attempt failed: the server
+    /// binds with it, so the failure means the two ends of the TLS connection differ (a
+    /// man in the middle), and a retry without channel binding would let it through.
+    #[error(
+        "{kind:?} was advertised (XEP-0440) and failed: refusing to retry without channel binding"
+    )]
+    ChannelBindingAdvertised {
+        /// The type that failed.
+        kind: crate::ChannelBindingType,
+    },
+    /// The account bound with this type before
+    /// ([`ChannelBindingMemory::Bound`](crate::ChannelBindingMemory::Bound)): a login
+    /// without channel binding is refused.
+    #[error("this account is pinned to channel binding ({kind:?}): refusing to go without it")]
+    ChannelBindingPinned {
+        /// The type it bound with.
+        kind: crate::ChannelBindingType,
+    },
 }
 
 /// The protocol stage a client error refers to.

@@ -32,7 +32,7 @@
 //!
 //! // The client: select from the offer, then step.
 //! let credentials = Credentials::password("juliet", "r0m30");
-//! let selection = select(&offer, Some(&tls), &credentials, &ClientPolicy::default())?;
+//! let selection = select(&offer, Some(&tls), &credentials, &ClientPolicy::default(), ChannelBindingMemory::Unknown)?;
 //! let mut client = ClientMechanism::new(&selection, &credentials, &mut rng)?;
 //! assert_eq!(client.mechanism().as_str(), "SCRAM-SHA-512-PLUS");
 //!
@@ -208,7 +208,8 @@ pub use mechanism::{
 pub use rand_core;
 pub use scram::Gs2Flag;
 pub use select::{
-    ClientPolicy, Credentials, DEFAULT_MAX_ITERATIONS, DEFAULT_MIN_ITERATIONS, Selection, select,
+    ChannelBindingMemory, ClientPolicy, Credentials, DEFAULT_MAX_ITERATIONS,
+    DEFAULT_MIN_ITERATIONS, Selection, select,
 };
 pub use server::{Identity, ServerConfig, ServerMechanism, ServerStep};
 

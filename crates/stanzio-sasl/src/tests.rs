@@ -69,6 +69,7 @@ fn client_side(v: &Vector) {
         None,
         &Credentials::password("user", "pencil"),
         &ClientPolicy::default(),
+        ChannelBindingMemory::Unknown,
     )
     .unwrap();
     let mut client = ClientMechanism::with_nonce(
@@ -227,7 +228,14 @@ fn xep0515_vector_client_and_server() {
     let offer = ServerOffer::new(["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"])
         .with_channel_binding_types(["tls-exporter", "tls-server-end-point"]);
     let creds = Credentials::password("user", "pencil");
-    let selection = select(&offer, Some(&ssdp_tls()), &creds, &ClientPolicy::default()).unwrap();
+    let selection = select(
+        &offer,
+        Some(&ssdp_tls()),
+        &creds,
+        &ClientPolicy::default(),
+        ChannelBindingMemory::Unknown,
+    )
+    .unwrap();
     let mut client = ClientMechanism::with_nonce(&selection, &creds, SSDP_CNONCE.into()).unwrap();
     assert_eq!(
         client.initial_response().unwrap(),
@@ -260,6 +268,7 @@ fn xep0515_vector_client_and_server() {
 struct Recorded {
     offer: &'static [&'static str],
     tls: Option<TlsInfo>,
+    memory: ChannelBindingMemory,
     username: &'static str,
     client_nonce: &'static str,
     c1: &'static str,
@@ -276,6 +285,7 @@ fn replay(r: &Recorded) {
         r.tls.as_ref(),
         &credentials,
         &ClientPolicy::default(),
+        r.memory,
     )
     .unwrap();
     let mut client =
@@ -300,6 +310,7 @@ fn prosody_0_12_scram_sha1_over_tls13_without_plus() {
         tls: Some(
             TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [7; 32]),
         ),
+        memory: ChannelBindingMemory::Unknown,
         username: "alice",
         client_nonce: "9165398492727613",
         c1: "y,,n=alice,r=9165398492727613",
@@ -313,8 +324,10 @@ fn prosody_0_12_scram_sha1_over_tls13_without_plus() {
 
 #[test]
 fn ejabberd_23_scram_sha512_without_binding() {
-    // ejabberd offers every -PLUS but rejects tls-exporter; a client that
-    // does not bind picks the strongest plain SCRAM with `n`.
+    // ejabberd 23 offers every -PLUS without XEP-0440 but rejects tls-exporter
+    // (it checks tls-unique, undefined on TLS 1.3). A client that remembers
+    // the rejection sends the strongest plain SCRAM with `n` at once: the
+    // recorded bytes, one attempt.
     replay(&Recorded {
         offer: &[
             "PLAIN",
@@ -325,7 +338,10 @@ fn ejabberd_23_scram_sha512_without_binding() {
             "SCRAM-SHA-1-PLUS",
             "SCRAM-SHA-1",
         ],
-        tls: None,
+        tls: Some(
+            TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [7; 32]),
+        ),
+        memory: ChannelBindingMemory::Rejected(ChannelBindingType::TlsExporter),
         username: "alice",
         client_nonce: "4859501448108994",
         c1: "n,,n=alice,r=4859501448108994",
@@ -334,4 +350,32 @@ fn ejabberd_23_scram_sha512_without_binding() {
              p=zArkJmKI5AIaxGT63VUnqHfhSU9OoEZ0PAz1Y1l4tQk4JHxJ2yBh22MIpogNYT1w3yPsG5GpXaT5ekW/I6aphA==",
         s2: "v=RrDIbkGkyfhSa3ES5DyUiy7o4xLIjzNMoZuMHaKdaA7sP9tLE8dPNPtyVxZos+lo1l6Qh2mhS0xh0wsYMANdNg==",
     });
+}
+
+/// Prosody 0.12 on TLS 1.2 offers SCRAM-SHA-1-PLUS without XEP-0440 and binds only with
+/// tls-unique, which rustls cannot produce. The client does not guess another type: it
+/// logs in with SCRAM-SHA-1 and `n` in one attempt, no fallback needed.
+#[test]
+fn prosody_0_12_over_tls12_is_one_attempt_without_tls_unique() {
+    let offer = ServerOffer::new(["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"]);
+    let rustls = TlsInfo::new(TlsVersion::Tls12)
+        .with_extended_master_secret()
+        .with_binding(ChannelBindingType::TlsExporter, [7; 32])
+        .with_binding(ChannelBindingType::TlsServerEndPoint, [8; 32]);
+    let credentials = Credentials::password("alice", "secret");
+    let policy = ClientPolicy::default();
+    let selection = select(
+        &offer,
+        Some(&rustls),
+        &credentials,
+        &policy,
+        ChannelBindingMemory::Unknown,
+    )
+    .unwrap();
+    assert_eq!(
+        selection.mechanism(),
+        Mechanism::scram(HashAlgorithm::Sha1, false)
+    );
+    assert_eq!(selection.gs2_flag(), Gs2Flag::NoBinding);
+    assert_eq!(selection.fallback_from(), None);
 }

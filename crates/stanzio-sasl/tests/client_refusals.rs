@@ -245,7 +245,14 @@ fn non_utf8_server_first() {
 fn scram_client() -> ClientMechanism {
     let offer = ServerOffer::new(["SCRAM-SHA-1"]);
     let creds = Credentials::password("user", "pencil");
-    let selection = select(&offer, None, &creds, &ClientPolicy::default()).unwrap();
+    let selection = select(
+        &offer,
+        None,
+        &creds,
+        &ClientPolicy::default(),
+        ChannelBindingMemory::Unknown,
+    )
+    .unwrap();
     ClientMechanism::new(&selection, &creds, &mut common::TestRng(1)).unwrap()
 }
 
@@ -289,7 +296,14 @@ fn plain_refuses_challenges_and_success_data() {
     let creds = Credentials::password("user", "pencil");
     let mut policy = ClientPolicy::default();
     policy.allow_plain = true;
-    let selection = select(&offer, Some(&tls), &creds, &policy).unwrap();
+    let selection = select(
+        &offer,
+        Some(&tls),
+        &creds,
+        &policy,
+        ChannelBindingMemory::Unknown,
+    )
+    .unwrap();
     let mut client = ClientMechanism::new(&selection, &creds, &mut common::TestRng(1)).unwrap();
     assert_eq!(client.initial_response().unwrap(), b"\0user\0pencil");
     assert!(matches!(
@@ -318,6 +332,7 @@ fn credentials_are_prepared_or_refused() {
         None,
         &Credentials::password("u", "p"),
         &ClientPolicy::default(),
+        ChannelBindingMemory::Unknown,
     )
     .unwrap();
     let mut rng = common::TestRng(1);
@@ -363,7 +378,14 @@ fn plain_sends_credentials_as_typed() {
     let mut policy = ClientPolicy::default();
     policy.allow_plain = true;
     let creds = Credentials::password("us\u{AD}er", "I\u{AD}X");
-    let selection = select(&offer, Some(&tls), &creds, &policy).unwrap();
+    let selection = select(
+        &offer,
+        Some(&tls),
+        &creds,
+        &policy,
+        ChannelBindingMemory::Unknown,
+    )
+    .unwrap();
     let mut client = ClientMechanism::new(&selection, &creds, &mut common::TestRng(1)).unwrap();
     assert_eq!(
         client.initial_response().unwrap(),

@@ -43,7 +43,14 @@ fn client_machines_hide_the_password_and_binding_data() {
     let mut policy = ClientPolicy::default();
     policy.allow_plain = true;
     for offer in [["SCRAM-SHA-256-PLUS"], ["PLAIN"]] {
-        let selection = select(&ServerOffer::new(offer), Some(&tls()), &creds, &policy).unwrap();
+        let selection = select(
+            &ServerOffer::new(offer),
+            Some(&tls()),
+            &creds,
+            &policy,
+            ChannelBindingMemory::Unknown,
+        )
+        .unwrap();
         let client = ClientMechanism::new(&selection, &creds, &mut TestRng(1)).unwrap();
         let debug = format!("{client:?}");
         assert_hidden(&debug, PASSWORD.as_bytes());

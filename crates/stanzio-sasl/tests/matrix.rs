@@ -178,33 +178,6 @@ fn external_and_anonymous() {
 }
 
 #[test]
-fn ejabberd_style_rejection_then_explicit_fallback() {
-    // The server offers -PLUS and advertises no XEP-0440, but its tls-exporter data is
-    // not what the client has (like ejabberd 23, which checks tls-unique instead).
-    let accounts = accounts();
-    let mut setup = Setup::new(&accounts, password_credentials(None));
-    setup.config.advertise_channel_binding_types = false;
-    setup.server_tls = Some(
-        TlsInfo::new(TlsVersion::Tls13).with_binding(ChannelBindingType::TlsExporter, [0x99; 32]),
-    );
-    let ex = setup.run();
-    let selection = ex.selection.unwrap();
-    assert_eq!(
-        selection.gs2_flag(),
-        Gs2Flag::Bind(ChannelBindingType::TlsExporter)
-    );
-    let failure = ex.server_failure.unwrap();
-    assert_eq!(failure.condition, SaslCondition::NotAuthorized);
-    assert_eq!(failure.text, "channel-bindings-dont-match");
-
-    let fallback = selection.without_channel_binding().unwrap();
-    assert!(fallback.is_fallback());
-    let ex = setup.run_selection(&fallback);
-    assert!(ex.succeeded(), "{ex:?}");
-    assert!(ex.transcript[0].1.starts_with(b"n,,"));
-}
-
-#[test]
 fn server_final_as_challenge_is_accepted() {
     // RFC 6120 §6.3.10: a server may send the server-final as a challenge and succeed
     // without data. Reroute the success data through the client's `step`.

@@ -75,7 +75,7 @@ proptest! {
         let ex = setup.run();
         // Whether SASLprep accepts the username, as the SCRAM client finds out (PLAIN sends
         // it as typed and leaves that to the server, RFC 4616 §2).
-        let scram = select(&ServerOffer::new(["SCRAM-SHA-1"]), None, &creds, &ClientPolicy::default()).unwrap();
+        let scram = select(&ServerOffer::new(["SCRAM-SHA-1"]), None, &creds, &ClientPolicy::default(), ChannelBindingMemory::Unknown).unwrap();
         let username_refused = match ClientMechanism::new(&scram, &creds, &mut TestRng(1)) {
             Ok(_) => false,
             Err(ClientError::Credentials(PrepError::Empty { field: "username" } | PrepError::Saslprep { field: "username", .. })) => true,

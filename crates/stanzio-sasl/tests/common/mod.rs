@@ -91,6 +91,8 @@ pub struct Exchange {
     pub identity: Option<Identity>,
     /// Whether `ClientMechanism::finish` returned `Ok`.
     pub client_done: bool,
+    /// What the client would persist about the server's channel binding afterwards.
+    pub memory: Option<ChannelBindingMemory>,
     /// Every payload as delivered (after tampering).
     pub transcript: Vec<(Dir, Vec<u8>)>,
 }
@@ -109,6 +111,8 @@ pub struct Setup<'a> {
     pub client_tls: Option<TlsInfo>,
     pub credentials: Credentials,
     pub policy: ClientPolicy,
+    /// What the client remembers about this server's channel binding.
+    pub memory: ChannelBindingMemory,
     pub accounts: &'a Accounts,
     /// The account a verified client certificate stands for (EXTERNAL); `None` refuses
     /// every certificate.
@@ -130,6 +134,7 @@ impl<'a> Setup<'a> {
             client_tls: Some(tls),
             credentials,
             policy: ClientPolicy::default(),
+            memory: ChannelBindingMemory::Unknown,
             accounts,
             certificate_owner: None,
             advertised_extra: Vec::new(),
@@ -155,6 +160,7 @@ impl<'a> Setup<'a> {
             self.client_tls.as_ref(),
             &self.credentials,
             &self.policy,
+            self.memory,
         );
         let mut exchange = Exchange {
             selection: selection.clone(),
@@ -162,6 +168,7 @@ impl<'a> Setup<'a> {
             server_failure: None,
             identity: None,
             client_done: false,
+            memory: None,
             transcript: Vec::new(),
         };
         if let Ok(selection) = selection {
@@ -178,6 +185,7 @@ impl<'a> Setup<'a> {
             server_failure: None,
             identity: None,
             client_done: false,
+            memory: None,
             transcript: Vec::new(),
         };
         let advertised = self.advertised();
@@ -269,7 +277,10 @@ impl<'a> Setup<'a> {
                     ex.identity = Some(identity);
                     let data = deliver(Dir::ToClient, additional_data.unwrap_or_default(), ex);
                     match client.finish(&data) {
-                        Ok(()) => ex.client_done = true,
+                        Ok(()) => {
+                            ex.client_done = true;
+                            ex.memory = client.channel_binding_memory();
+                        }
                         Err(e) => ex.client_error = Some(e),
                     }
                     return;
