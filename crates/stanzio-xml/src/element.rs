@@ -61,8 +61,8 @@ pub(crate) struct AttrRecord {
 
 /// The room a reader keeps for its next element, per buffer: enough for a
 /// typical stanza (a chat message with a few payloads) to be assembled
-/// without growing, and little enough for an idle reader to hold about
-/// 1 KiB (see [`crate::Limits`]).
+/// without growing, and little enough for an idle reader to stay within
+/// 2 KiB (see [`crate::Limits`]).
 const KEPT_STRING_BYTES: usize = 384;
 /// See [`KEPT_STRING_BYTES`].
 const KEPT_NODES: usize = 8;
@@ -199,15 +199,42 @@ impl Element {
     /// Opens an element node; returns its index, to be passed to
     /// [`Element::close_element`].
     pub(crate) fn open_element(&mut self, name: Span, ns: Span) -> usize {
+        self.open_element_after_attrs(name, ns, self.attrs.len())
+    }
+
+    /// Opens an element node whose first attributes, from `attrs_start` on,
+    /// were pushed with [`Element::push_loose_attr`] before it.
+    pub(crate) fn open_element_after_attrs(
+        &mut self,
+        name: Span,
+        ns: Span,
+        attrs_start: usize,
+    ) -> usize {
         let index = self.nodes.len();
         self.nodes.push(NodeRecord::Element {
             name,
             ns,
-            attrs_start: self.attrs.len() as u32,
-            attrs_len: 0,
+            attrs_start: attrs_start as u32,
+            attrs_len: self.attrs.len().saturating_sub(attrs_start) as u32,
             end: 0,
         });
         index
+    }
+
+    /// The number of attributes, for [`Element::open_element_after_attrs`].
+    pub(crate) fn attr_count(&self) -> usize {
+        self.attrs.len()
+    }
+
+    /// Appends an attribute of the element about to be opened (see
+    /// [`Element::open_element_after_attrs`]).
+    pub(crate) fn push_loose_attr(&mut self, attr: AttrRecord) {
+        self.attrs.push(attr);
+    }
+
+    /// The attributes from `start` on.
+    pub(crate) fn attrs_from(&self, start: usize) -> &[AttrRecord] {
+        self.attrs.get(start..).unwrap_or_default()
     }
 
     pub(crate) fn push_attr(&mut self, index: usize, attr: AttrRecord) {

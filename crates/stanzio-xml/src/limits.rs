@@ -12,13 +12,19 @@
 ///
 /// # Memory
 ///
-/// An idle reader (between two top-level elements, with all input
-/// consumed) holds about 1 KiB: its parser buffers are released and the
-/// room it keeps for the next element is capped, whatever came before.
+/// An idle reader (one whose [`read`](crate::StreamReader::read) returned
+/// `Ok(None)` between two top-level elements) holds at most 2 KiB besides
+/// the namespaces its stream header declared, whatever elements came
+/// before: its parser's buffers are given back and the room it keeps for
+/// the next element is capped (`tests/memory.rs` counts it).
 ///
-/// While an element is being read, the heap a reader holds is at most
-/// about `2 × max_buffered_bytes + 4 × max_element_bytes + 2 ×
-/// max_token_bytes + 64 KiB` (about 3.1 MiB with the defaults):
+/// While an element is being read, a reader holds at most about
+///
+/// `2 × max_buffered_bytes + 4 × max_element_bytes + 2 × max_token_bytes`
+/// `+ 256 × (max_depth + max_attributes + max_namespace_declarations)`
+///
+/// bytes (3 MiB with the defaults; `tests/memory.rs` checks hostile
+/// elements against it):
 ///
 /// * the element being assembled: its content is held to
 ///   `max_buffered_bytes` (plus the last element head or piece of text,
@@ -29,8 +35,8 @@
 ///   stream header declared (within `max_element_bytes` too);
 /// * rxml's token buffer and the one it swaps in while reading an entity
 ///   or character reference, `max_token_bytes` each;
-/// * bookkeeping per open element and per declaration, a few KiB even at
-///   the largest [`max_depth`](Self::max_depth).
+/// * bookkeeping for each open element, each attribute of the head being
+///   read and each declaration in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {

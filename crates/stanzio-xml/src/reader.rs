@@ -341,12 +341,14 @@ impl StreamReader {
                 "a second XML declaration",
             )),
             RawEvent::ElementHeadOpen(_, (prefix, name)) => {
-                self.root = Some(PendingHead::new(prefix, name, Vec::new()));
+                self.root = Some(PendingHead::new(prefix, name, Vec::new(), 0));
                 Ok(None)
             }
             RawEvent::Attribute(_, (prefix, name), value) => {
                 if let Some(root) = &mut self.root {
-                    root.push(prefix, name, value, &self.limits)?;
+                    let plain = matches!(attr_kind(&prefix, &name, &value)?, AttrKind::Plain);
+                    root.count(plain, &self.limits)?;
+                    root.attrs.push((prefix, name, value));
                 }
                 Ok(None)
             }
@@ -488,34 +490,34 @@ type RawAttr = (Option<NcName>, NcName, String);
 struct PendingHead {
     prefix: Option<NcName>,
     name: NcName,
+    /// The attributes waiting for the head's end: in the stream header all
+    /// of them, in other elements the declarations and the prefixed ones
+    /// (see [`Assembler::attribute`]).
     attrs: Vec<RawAttr>,
-    /// Plain attributes in `attrs`.
+    /// Where this element's attributes begin in the arena's.
+    first_attr: usize,
+    /// Plain attributes so far.
     attributes: usize,
-    /// Namespace declarations in `attrs`.
+    /// Namespace declarations so far.
     declarations: usize,
 }
 
 impl PendingHead {
-    fn new(prefix: Option<NcName>, name: NcName, attrs: Vec<RawAttr>) -> Self {
+    fn new(prefix: Option<NcName>, name: NcName, attrs: Vec<RawAttr>, first_attr: usize) -> Self {
         PendingHead {
             prefix,
             name,
             attrs,
+            first_attr,
             attributes: 0,
             declarations: 0,
         }
     }
 
-    /// Adds an attribute, holding attributes and declarations to their
-    /// limits as they arrive, so a head never buffers more than those.
-    fn push(
-        &mut self,
-        prefix: Option<NcName>,
-        name: NcName,
-        value: String,
-        limits: &Limits,
-    ) -> Result<(), ReadError> {
-        if let AttrKind::Plain = attr_kind(&prefix, &name, &value)? {
+    /// Counts an attribute (`plain`) or a declaration, holding each to its
+    /// limit as they arrive, so a head never buffers more than those.
+    fn count(&mut self, plain: bool, limits: &Limits) -> Result<(), ReadError> {
+        if plain {
             self.attributes += 1;
             if self.attributes > limits.max_attributes {
                 return Err(limit(Limit::Attributes, limits.max_attributes));
@@ -529,7 +531,6 @@ impl PendingHead {
                 ));
             }
         }
-        self.attrs.push((prefix, name, value));
         Ok(())
     }
 }
@@ -760,13 +761,12 @@ impl Assembler {
                 }
                 // The attribute buffer is reused from head to head.
                 let attrs = std::mem::take(&mut self.spare_attrs);
-                self.head = Some(PendingHead::new(prefix, name, attrs));
+                let first_attr = self.element.attr_count();
+                self.head = Some(PendingHead::new(prefix, name, attrs, first_attr));
                 Ok(None)
             }
             RawEvent::Attribute(_, (prefix, name), value) => {
-                if let Some(head) = &mut self.head {
-                    head.push(prefix, name, value, &self.limits)?;
-                }
+                self.attribute(prefix, name, value)?;
                 Ok(None)
             }
             RawEvent::ElementHeadClose(_) => {
@@ -800,6 +800,47 @@ impl Assembler {
                 Ok(Some(self.finish_element()))
             }
         }
+    }
+
+    /// Takes an attribute of the head being read. An unprefixed attribute
+    /// is in no namespace (Namespaces in XML 1.0 §6.2) whatever the
+    /// declarations still to come, so it goes straight into the arena;
+    /// declarations and prefixed attributes wait for the head's end.
+    fn attribute(
+        &mut self,
+        prefix: Option<NcName>,
+        name: NcName,
+        value: String,
+    ) -> Result<(), ReadError> {
+        let Some(head) = &mut self.head else {
+            return Ok(());
+        };
+        let plain = matches!(attr_kind(&prefix, &name, &value)?, AttrKind::Plain);
+        head.count(plain, &self.limits)?;
+        if !plain || prefix.is_some() {
+            head.attrs.push((prefix, name, value));
+            return Ok(());
+        }
+        // XML 1.0 §3.1 (Unique Att Spec); the earlier ones are unprefixed
+        // too.
+        let element = &mut self.element;
+        let earlier = element.attrs_from(head.first_attr);
+        if earlier
+            .iter()
+            .any(|a| element.span_str(a.name) == name.as_str())
+        {
+            return Err(ReadError::xml(
+                XmlCondition::NotWellFormed,
+                format!("duplicate attribute {name}"),
+            ));
+        }
+        let record = AttrRecord {
+            ns: Span::default(),
+            name: element.push_str(&name),
+            value: element.push_str(&value),
+        };
+        element.push_loose_attr(record);
+        Ok(())
     }
 
     /// Hands out the completed top-level element and readies the next.
@@ -911,16 +952,17 @@ impl Assembler {
             Some(p) => self.lookup_prefix(p, scope)?,
         };
         let name = self.element.push_str(&head.name);
-        let index = self.element.open_element(name, ns);
+        let index = self
+            .element
+            .open_element_after_attrs(name, ns, head.first_attr);
         for (prefix, name, value) in head.attrs.drain(..) {
-            // Unprefixed attributes are in no namespace (Namespaces in XML
-            // §6.2), whatever the default is.
             let ns = match &prefix {
-                None if name.as_str() == "xmlns" => continue,
-                None => Span::default(),
-                Some(p) if p.as_str() == "xmlns" => continue,
-                Some(p) => self.lookup_prefix(p, scope)?,
+                Some(p) if p.as_str() != "xmlns" => self.lookup_prefix(p, scope)?,
+                // Declarations.
+                _ => continue,
             };
+            // Namespaces in XML 1.0 §6.3: two prefixes may name one
+            // namespace. Unprefixed attributes are in none, so cannot clash.
             let duplicate = self.element.attr_records(index).iter().any(|a| {
                 self.element.span_str(a.name) == name.as_str()
                     && self.element.span_str(a.ns) == self.element.span_str(ns)

@@ -205,7 +205,77 @@ fn recycled_elements_spare_the_arena_allocations() {
     );
 }
 
+/// Heap held by a reader left inside an element built to be as costly as
+/// `limits` allow, in several shapes; what the `Limits` docs promise bounds
+/// each.
+fn a_reader_inside_a_hostile_element_holds_within_the_documented_bound() {
+    let limits = Limits::default()
+        .with_max_element_bytes(64 * 1024)
+        .with_max_buffered_bytes(128 * 1024)
+        .with_max_token_bytes(8 * 1024)
+        .with_max_depth(256)
+        .with_max_attributes(1024)
+        .with_max_namespace_declarations(64);
+    let bound = (2 * limits.max_buffered_bytes
+        + 4 * limits.max_element_bytes
+        + 2 * limits.max_token_bytes
+        + 256 * (limits.max_depth + limits.max_attributes + limits.max_namespace_declarations))
+        as isize;
+    let long = |c: char, n: usize| c.to_string().repeat(n);
+    let uri = format!("urn:{}", long('u', 8000));
+    let header = format!(
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'{}>",
+        (0..6)
+            .map(|i| format!(" xmlns:p{i}='{uri}{i}'"))
+            .collect::<String>()
+    );
+    let shapes = [
+        ("tiny children", format!("<m>{}", "<a/>".repeat(3_900))),
+        (
+            "text and references",
+            format!("<m><b>{}", "x&amp;".repeat(10_000)),
+        ),
+        (
+            "attributes",
+            format!(
+                "<m{}",
+                (0..1000)
+                    .map(|i| format!(" a{i}='{}'", long('v', 50)))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            "deep long names",
+            (0..255)
+                .map(|_| format!("<{}>", long('n', 240)))
+                .collect::<String>(),
+        ),
+        (
+            "stream prefixes",
+            format!(
+                "<m>{}",
+                (0..2000)
+                    .map(|i| format!("<p{}:x/>", i % 6))
+                    .collect::<String>()
+            ),
+        ),
+    ];
+    for (shape, body) in shapes {
+        let region = Region::new(GLOBAL);
+        let mut reader = StreamReader::new(limits);
+        let input = [header.as_bytes(), body.as_bytes()].concat();
+        let mut input = &input[..];
+        while let Some(event) = reader.read(&mut input).unwrap() {
+            drop(event);
+        }
+        let held = held(&region);
+        assert!(held <= bound, "{shape}: {held} bytes, bound {bound}");
+        drop(reader);
+    }
+}
+
 fn main() {
+    a_reader_inside_a_hostile_element_holds_within_the_documented_bound();
     a_reader_holds_next_to_nothing_after_the_header();
     an_idle_reader_holds_at_most_2_kib();
     an_idle_frame_reader_holds_at_most_2_kib();
