@@ -198,10 +198,20 @@ pub(crate) fn parse_server_first(msg: &str) -> Result<ServerFirst<'_>, ParseErro
         downgrade_hash: None,
         tls_version: None,
     };
+    // A second `h` or `t` is refused rather than ignored or obeyed: XEP-0474 and XEP-0515
+    // define one each, and which of two a client checks must not be a choice.
     for part in parts {
         match part {
-            Some((b'h', h)) if first.downgrade_hash.is_none() => first.downgrade_hash = Some(h),
-            Some((b't', t)) if first.tls_version.is_none() => first.tls_version = Some(t),
+            Some((b'h', h)) => {
+                if first.downgrade_hash.replace(h).is_some() {
+                    return Err(ParseError::Malformed("duplicate h= attribute"));
+                }
+            }
+            Some((b't', t)) => {
+                if first.tls_version.replace(t).is_some() {
+                    return Err(ParseError::Malformed("duplicate t= attribute"));
+                }
+            }
             Some(_) => {}
             None => return Err(ParseError::Malformed("malformed extension attribute")),
         }
@@ -411,5 +421,80 @@ mod tests {
         );
         assert!(parse_server_final("").is_err());
         assert!(parse_server_final("v=!").is_err());
+    }
+
+    /// RFC 5802 §5.1 `m`: "the server MUST fail the authentication", with the
+    /// `extensions-not-supported` server-error-value (§7).
+    #[test]
+    fn server_refuses_a_mandatory_extension() {
+        let e = parse_client_first("n,,m=x,n=user,r=abc").unwrap_err();
+        assert_eq!(
+            e,
+            Failure::new(
+                SaslCondition::MalformedRequest,
+                "extensions-not-supported: mandatory extension m= is not supported"
+            )
+        );
+    }
+
+    /// RFC 5802 §7 `printable`: a nonce is 0x21-0x7E except `,`; anything else is malformed
+    /// wherever a nonce appears.
+    #[test]
+    fn nonces_must_be_printable() {
+        for nonce in ["", "a b", "a\u{7f}", "é", "a\tb"] {
+            assert_eq!(
+                parse_server_first(&format!("r={nonce},s=QQ==,i=4096")).unwrap_err(),
+                ParseError::Malformed("first attribute must be a valid r= nonce"),
+                "{nonce:?}"
+            );
+            assert_eq!(
+                parse_client_final(&format!("c=biws,r={nonce},p=AAAA")).unwrap_err(),
+                malformed("client-final-message lacks a valid r= nonce"),
+                "{nonce:?}"
+            );
+            assert_eq!(
+                parse_client_first(&format!("n,,n=user,r={nonce}")).unwrap_err(),
+                malformed("client-first-message lacks a valid r= nonce"),
+                "{nonce:?}"
+            );
+        }
+        assert_eq!(parse_server_first("r=!~,s=QQ==,i=1").unwrap().nonce, "!~");
+        assert_eq!(
+            parse_client_final("c=biws,r=!~,p=AAAA").unwrap().nonce,
+            "!~"
+        );
+    }
+
+    #[test]
+    fn duplicate_downgrade_attributes_are_refused() {
+        assert_eq!(
+            parse_server_first("r=a,s=QQ==,i=1,h=AAAA,h=BBBB").unwrap_err(),
+            ParseError::Malformed("duplicate h= attribute")
+        );
+        assert_eq!(
+            parse_server_first("r=a,s=QQ==,i=1,t=0304,x=1,t=0303").unwrap_err(),
+            ParseError::Malformed("duplicate t= attribute")
+        );
+        let one = parse_server_first("r=a,s=QQ==,i=1,h=AAAA,t=0304").unwrap();
+        assert_eq!(one.downgrade_hash, Some("AAAA"));
+        assert_eq!(one.tls_version, Some("0304"));
+    }
+
+    /// RFC 5802 §7 `attr-val`: the attribute name is one ASCII letter.
+    #[test]
+    fn attribute_names_are_single_letters() {
+        assert_eq!(attribute("x=1"), Some((b'x', "1")));
+        assert_eq!(attribute("Z="), Some((b'Z', "")));
+        for bad in ["1=x", "xy=1", "=1", "é=1", "-=1", "x"] {
+            assert_eq!(attribute(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            parse_server_first("r=a,s=QQ==,i=1,1=x").unwrap_err(),
+            ParseError::Malformed("malformed extension attribute")
+        );
+        assert_eq!(
+            parse_client_first("n,,n=user,r=abc,1=x").unwrap_err(),
+            malformed("client-first-message has a malformed extension")
+        );
     }
 }

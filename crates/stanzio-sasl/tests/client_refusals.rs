@@ -416,3 +416,60 @@ fn plain_sends_credentials_as_typed() {
         );
     }
 }
+
+/// Both ends of the policy range are accepted: `min_iterations` and `max_iterations` are
+/// inclusive bounds.
+#[test]
+fn iteration_count_boundaries_are_inclusive() {
+    for (min, max) in [(4096, 10_000), (1, 4096)] {
+        let accounts = accounts();
+        let mut setup = Setup::new(&accounts, Credentials::password("user", "pencil"));
+        setup.policy.min_iterations = min;
+        setup.policy.max_iterations = max;
+        let ex = setup.run();
+        assert!(ex.succeeded(), "min {min} max {max}: {ex:?}");
+    }
+    let e = refusal(|s| s.policy.min_iterations = 4097, 0, |s| s.to_owned());
+    assert_eq!(
+        e,
+        ClientError::IterationsTooLow {
+            iterations: 4096,
+            minimum: 4097
+        }
+    );
+}
+
+/// RFC 4505 §3: the trace is at most 255 characters (not bytes).
+#[test]
+fn anonymous_trace_is_at_most_255_characters() {
+    let offer = ServerOffer::new(["ANONYMOUS"]);
+    let anonymous = |trace: String| Credentials::Anonymous { trace: Some(trace) };
+    let selection = select(
+        &offer,
+        None,
+        &anonymous(String::new()),
+        &ClientPolicy::default(),
+        ChannelBindingMemory::Unknown,
+    )
+    .unwrap();
+    let longest = "é".repeat(255);
+    let mut client = ClientMechanism::new(
+        &selection,
+        &anonymous(longest.clone()),
+        &mut common::TestRng(1),
+    )
+    .unwrap();
+    assert_eq!(client.initial_response().unwrap(), longest.as_bytes());
+    assert_eq!(
+        ClientMechanism::new(
+            &selection,
+            &anonymous("é".repeat(256)),
+            &mut common::TestRng(1)
+        )
+        .unwrap_err(),
+        ClientError::Credentials(PrepError::TooLong {
+            field: "trace",
+            max: 255
+        })
+    );
+}

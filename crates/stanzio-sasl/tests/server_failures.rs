@@ -372,3 +372,56 @@ fn empty_binding_data_is_no_binding() {
     let offer = ServerConfig::new(*b"k").offer(Some(&tls));
     assert!(!offer.offers_plus(), "{offer:?}");
 }
+
+/// RFC 4505 §3: the server refuses a trace of more than 255 characters (not bytes).
+#[test]
+fn anonymous_trace_is_at_most_255_characters() {
+    let mut config = ServerConfig::new(*b"s");
+    config.mechanisms = vec![Mechanism::Anonymous];
+    let offer = config.offer(None);
+    let run = |trace: String| {
+        let mut server =
+            ServerMechanism::new(&config, &offer, None, "ANONYMOUS", &mut TestRng(1)).unwrap();
+        server.handle_response(trace.as_bytes()).unwrap()
+    };
+    assert!(matches!(
+        run("é".repeat(255)),
+        ServerStep::Success {
+            identity: Identity {
+                authcid: None,
+                authzid: None,
+                ..
+            },
+            additional_data: None,
+        }
+    ));
+    assert_eq!(
+        failure(run("é".repeat(256))).condition,
+        SaslCondition::MalformedRequest
+    );
+}
+
+/// RFC 4616 §2 `[authzid]`: an empty authzid field is no authzid, in the lookup request
+/// and in the identity that succeeds.
+#[test]
+fn plain_without_authzid_reports_none() {
+    let mut s = server("PLAIN", Some(&tls13()));
+    assert_eq!(
+        s.handle_response(b"\0user\0pencil").unwrap(),
+        ServerStep::CredentialsNeeded {
+            username: "user".to_owned(),
+            authzid: None,
+            mechanism: Mechanism::Plain,
+        }
+    );
+    let record = accounts().record("user", Mechanism::Plain);
+    let ServerStep::Success { identity, .. } = s.provide_credentials(record).unwrap() else {
+        panic!("the right password was refused")
+    };
+    assert_eq!(identity.authzid, None);
+    let mut s = server("PLAIN", Some(&tls13()));
+    assert!(matches!(
+        s.handle_response(b"admin\0user\0pencil").unwrap(),
+        ServerStep::CredentialsNeeded { authzid: Some(a), .. } if a == "admin"
+    ));
+}
