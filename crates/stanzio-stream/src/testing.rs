@@ -145,6 +145,11 @@ pub struct Pair {
     pub server_events: Vec<ServerEvent>,
     /// The hook on every chunk.
     pub tamper: Option<Tamper>,
+    /// Input piece lengths, taken in turn for every `handle_input` of
+    /// either side (empty: everything at once). Any split must give the
+    /// same result.
+    pub split: Vec<usize>,
+    piece: usize,
     to_server: Vec<u8>,
     to_client: Vec<u8>,
     resources: u32,
@@ -170,6 +175,8 @@ impl Pair {
             client_events: Vec::new(),
             server_events: Vec::new(),
             tamper: None,
+            split: Vec::new(),
+            piece: 0,
             to_server: Vec::new(),
             to_client: Vec::new(),
             resources: 0,
@@ -219,7 +226,8 @@ impl Pair {
             self.to_server.extend_from_slice(&buf);
         }
         if !self.to_server.is_empty() && !self.server.is_closed() {
-            match self.server.handle_input(self.now, &self.to_server) {
+            let n = self.next_piece(self.to_server.len());
+            match self.server.handle_input(self.now, &self.to_server[..n]) {
                 Ok(consumed) => {
                     moved |= consumed > 0;
                     self.to_server.drain(..consumed);
@@ -235,7 +243,8 @@ impl Pair {
             self.to_client.extend_from_slice(&buf);
         }
         if self.client_reads && !self.to_client.is_empty() && !self.client.is_closed() {
-            match self.client.handle_input(self.now, &self.to_client) {
+            let n = self.next_piece(self.to_client.len());
+            match self.client.handle_input(self.now, &self.to_client[..n]) {
                 Ok(consumed) => {
                     moved |= consumed > 0;
                     self.to_client.drain(..consumed);
@@ -244,6 +253,14 @@ impl Pair {
             }
         }
         moved | self.collect_events()
+    }
+
+    fn next_piece(&mut self, available: usize) -> usize {
+        let Some(&piece) = self.split.get(self.piece % self.split.len().max(1)) else {
+            return available;
+        };
+        self.piece += 1;
+        piece.clamp(1, available)
     }
 
     /// Answers the server's questions and the TLS upgrades; keeps the rest.
