@@ -2,7 +2,7 @@
 //! XEP-0440 and XEP-0474, the exchange, and the explicit fallback without
 //! channel binding.
 
-use stanzio_sasl::{ClientMechanism, Gs2Flag, Selection, select};
+use stanzio_sasl::{ClientMechanism, Gs2Flag, Selection, SelectionError, select};
 use stanzio_stanza::{StreamCondition, StreamError};
 
 use super::config::Role;
@@ -33,8 +33,25 @@ impl ClientConnection {
         let Role::Client { credentials, .. } = &self.config.role else {
             return;
         };
-        match select(&offer, self.tls.as_ref(), credentials, &self.config.sasl) {
-            Ok(selection) => self.begin(selection),
+        let memory = self.config.channel_binding;
+        match select(
+            &offer,
+            self.tls.as_ref(),
+            credentials,
+            &self.config.sasl,
+            memory,
+        ) {
+            Ok(selection) => {
+                if let Some(rejected) = selection.fallback_from() {
+                    // ChannelBindingMemory::Rejected: -PLUS is not tried again.
+                    self.events.push_back(ClientEvent::ChannelBindingFallback {
+                        rejected,
+                        retry: selection.mechanism(),
+                        remembered: true,
+                    });
+                }
+                self.begin(selection);
+            }
             Err(error) => {
                 // Nothing was sent; close our side of the stream.
                 self.outbox.close();
@@ -109,6 +126,7 @@ impl ClientConnection {
                     _ => None,
                 };
                 self.authenticated = true;
+                self.channel_binding_memory = exchange.mechanism.channel_binding_memory();
                 self.events.push_back(ClientEvent::Authenticated {
                     mechanism,
                     channel_binding,
@@ -118,21 +136,36 @@ impl ClientConnection {
                 self.open_stream();
             }
             SaslElement::Failure(failure) => {
+                // The explicit fallback after a failed -PLUS attempt; the
+                // selection refuses it where the failure can be a man in
+                // the middle (XEP-0440 list, pinned account, policy).
                 match exchange.selection.without_channel_binding() {
                     Ok(retry) => {
-                        let failed = exchange.selection.mechanism();
-                        self.events.push_back(ClientEvent::ChannelBindingFallback {
-                            failed,
-                            retry: retry.mechanism(),
-                        });
+                        if let Some(rejected) = retry.fallback_from() {
+                            self.events.push_back(ClientEvent::ChannelBindingFallback {
+                                rejected,
+                                retry: retry.mechanism(),
+                                remembered: false,
+                            });
+                        }
                         self.begin(retry);
                     }
-                    Err(_) => {
+                    Err(SelectionError::NotChannelBinding { .. }) => {
                         // §6.4.5: the server may allow retries; this client
                         // does not guess passwords, so it ends the stream.
                         self.outbox.close();
                         self.fail(
                             ConnectionError::AuthenticationFailed(Box::new(failure)),
+                            None,
+                        );
+                    }
+                    Err(reason) => {
+                        self.outbox.close();
+                        self.fail(
+                            ConnectionError::ChannelBindingFailed {
+                                failure: Box::new(failure),
+                                reason,
+                            },
                             None,
                         );
                     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rand_core::CryptoRng;
 use stanzio_jid::{BareJid, Jid};
-use stanzio_sasl::{ClientPolicy, Credentials};
+use stanzio_sasl::{ChannelBindingMemory, ClientPolicy, Credentials};
 use stanzio_xml::Limits;
 use zeroize::Zeroizing;
 
@@ -117,6 +117,7 @@ pub struct ClientConfig {
     pub(crate) tls: TlsMode,
     pub(crate) transport: Transport,
     pub(crate) sasl: ClientPolicy,
+    pub(crate) channel_binding: ChannelBindingMemory,
     pub(crate) sm: Option<SmPolicy>,
     pub(crate) keepalive: KeepalivePolicy,
     pub(crate) limits: Limits,
@@ -142,6 +143,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("tls", &self.tls)
             .field("transport", &self.transport)
             .field("sasl", &self.sasl)
+            .field("channel_binding", &self.channel_binding)
             .field("sm", &self.sm)
             .field("keepalive", &self.keepalive)
             .field("limits", &self.limits)
@@ -192,6 +194,7 @@ impl ClientConfig {
             tls: TlsMode::Required,
             transport: Transport::Tcp,
             sasl: ClientPolicy::default(),
+            channel_binding: ChannelBindingMemory::Unknown,
             sm: Some(SmPolicy::default()),
             keepalive: KeepalivePolicy::default(),
             limits: Limits::default(),
@@ -233,6 +236,20 @@ impl ClientConfig {
     #[must_use]
     pub fn with_sasl_policy(mut self, policy: ClientPolicy) -> Self {
         self.sasl = policy;
+        self
+    }
+
+    /// What an earlier login to this server learned about its channel
+    /// binding ([`ClientConnection::channel_binding_memory`](super::ClientConnection::channel_binding_memory)
+    /// after `Authenticated`, stored by the application per server and
+    /// account). [`ChannelBindingMemory::Bound`] pins the account: a failed
+    /// `-PLUS` attempt is never retried without channel binding (XEP-0474 §7
+    /// style pinning), since that failure is what a man in the middle with
+    /// a trusted certificate causes. [`ChannelBindingMemory::Rejected`]
+    /// skips a `-PLUS` the server is known to refuse. Default `Unknown`.
+    #[must_use]
+    pub fn with_channel_binding_memory(mut self, memory: ChannelBindingMemory) -> Self {
+        self.channel_binding = memory;
         self
     }
 

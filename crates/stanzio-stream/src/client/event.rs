@@ -19,23 +19,29 @@ pub enum ClientEvent {
     /// [`tls_established`](super::ClientConnection::tls_established). Until
     /// then any input is an attack (RFC 6120 §5.4.3.3).
     StartTls,
-    /// A `-PLUS` attempt failed and the client retries without channel
-    /// binding, as the policy allows only where no downgrade can hide
-    /// behind it (the server's XEP-0440 list did not name the failed type
-    /// and the account is not pinned). Worth a log line.
+    /// The login goes on without channel binding although the server
+    /// offers `-PLUS`: a `-PLUS` attempt of this connection failed, or an
+    /// earlier login found the server rejects this type
+    /// ([`ChannelBindingMemory::Rejected`](stanzio_sasl::ChannelBindingMemory::Rejected)).
+    /// Allowed only where no man in the middle can hide behind it (the
+    /// server's XEP-0440 list did not name the type and the account is not
+    /// pinned). Worth a log line.
     ChannelBindingFallback {
-        /// The mechanism that failed.
-        failed: Mechanism,
-        /// The one tried next.
+        /// The channel-binding type the server rejected.
+        rejected: ChannelBindingType,
+        /// The mechanism used instead.
         retry: Mechanism,
+        /// `true` when the rejection was remembered and `-PLUS` not tried;
+        /// `false` when it was tried and failed just now.
+        remembered: bool,
     },
     /// SASL succeeded and the server's signature (for SCRAM) verified.
     Authenticated {
         /// The mechanism that succeeded.
         mechanism: Mechanism,
-        /// The channel binding used, if any. An application that remembers
-        /// this per account can forbid the fallback for it afterwards
-        /// (XEP-0474 §7 style pinning).
+        /// The channel binding used, if any. What to remember for the next
+        /// login (and so pin the account to channel binding, XEP-0474 §7
+        /// style) is [`ClientConnection::channel_binding_memory`](super::ClientConnection::channel_binding_memory).
         channel_binding: Option<ChannelBindingType>,
     },
     /// The session is ready: stanzas flow. `jid` is the bound address.
@@ -129,6 +135,18 @@ pub enum ConnectionError {
     /// downgrade detected, ...).
     #[error("SASL: {0}")]
     Sasl(#[from] ClientError),
+    /// A `-PLUS` attempt failed (`failure`) and going on without channel
+    /// binding is refused (`reason`): the server's XEP-0440 list named the
+    /// type, the account is pinned, or the policy forbids the fallback.
+    /// Unless the server is broken, someone between the two ends holds a
+    /// certificate this client trusts.
+    #[error("channel binding failed and no fallback is allowed: {reason}")]
+    ChannelBindingFailed {
+        /// The server's answer to the `-PLUS` attempt.
+        failure: Box<SaslFailure>,
+        /// Why the fallback is refused.
+        reason: SelectionError,
+    },
     /// The server refused the login (`<failure/>`, RFC 6120 §6.5).
     #[error("authentication failed: {}", .0.effective_condition().as_str())]
     AuthenticationFailed(Box<SaslFailure>),

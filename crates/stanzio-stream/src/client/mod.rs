@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use stanzio_jid::Jid;
-use stanzio_sasl::TlsInfo;
+use stanzio_sasl::{ChannelBindingMemory, TlsInfo};
 use stanzio_stanza::{Iq, IqPayload, Stanza, StreamCondition, StreamContext, StreamError};
 use stanzio_xml::{ContentNamespace, Element, StreamHeader};
 
@@ -42,7 +42,8 @@ use config::Role;
 ///   queues the stream header.
 /// - **Getters**: [`jid`](Self::jid), [`is_online`](Self::is_online),
 ///   [`is_closed`](Self::is_closed), [`error`](Self::error),
-///   [`stream_management`](Self::stream_management), [`tls`](Self::tls).
+///   [`stream_management`](Self::stream_management), [`tls`](Self::tls),
+///   [`channel_binding_memory`](Self::channel_binding_memory).
 /// - **`handle_*`** (the outside world happened):
 ///   [`handle_input`](Self::handle_input) (bytes arrived),
 ///   [`handle_timeout`](Self::handle_timeout) (a deadline passed),
@@ -92,6 +93,8 @@ pub struct ClientConnection {
     /// The TLS session, once the adapter reported it.
     tls: Option<TlsInfo>,
     authenticated: bool,
+    /// What the successful SASL exchange taught about channel binding.
+    channel_binding_memory: Option<ChannelBindingMemory>,
     /// The server's header: the stream id (for the component handshake)
     /// and its language.
     stream_id: Option<String>,
@@ -194,6 +197,7 @@ impl ClientConnection {
             error: None,
             tls: None,
             authenticated: false,
+            channel_binding_memory: None,
             stream_id: None,
             context: match &config.lang {
                 Some(lang) => StreamContext::new(content).with_lang(lang.clone()),
@@ -241,6 +245,15 @@ impl ClientConnection {
     /// The TLS session the adapter reported.
     pub fn tls(&self) -> Option<&TlsInfo> {
         self.tls.as_ref()
+    }
+
+    /// What this login taught about the server's channel binding, once
+    /// SASL succeeded (`None` before, and for components): store it per
+    /// server and account and give it to the next connection with
+    /// [`ClientConfig::with_channel_binding_memory`]. After a login with
+    /// channel binding it pins the account (XEP-0474 §7 style).
+    pub fn channel_binding_memory(&self) -> Option<ChannelBindingMemory> {
+        self.channel_binding_memory
     }
 
     /// Stream management: `None` when off, else `(resumable, unacked)`: whether
@@ -295,7 +308,10 @@ impl ClientConnection {
             }
             if matches!(self.phase, Phase::TlsHandshake) && !rest.is_empty() {
                 // RFC 6120 §5.4.3.3: after <proceed/> the next bytes are
-                // the TLS handshake; plaintext here was injected.
+                // the TLS handshake; plaintext here was injected. The
+                // adapter must not start TLS on the dead connection.
+                self.events
+                    .retain(|event| !matches!(event, ClientEvent::StartTls));
                 self.fail(ConnectionError::PlaintextAfterProceed(rest.len()), None);
                 break;
             }
