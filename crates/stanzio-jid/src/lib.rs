@@ -50,7 +50,8 @@
 //!   domainpart padded with thousands of them is refused too.)
 //!
 //! Preparation is repeated until stable (RFC 8264 §7), so the text of a
-//! [`Jid`] always parses back to the same [`Jid`].
+//! [`Jid`] always parses back to the same [`Jid`] (with the constructor that
+//! made it: see [Which Unicode version](#which-unicode-version)).
 //!
 //! **What is stored.** The prepared text, once, in a single `Box<str>`, with
 //! the positions of the `@` and `/` as `u16` indices: a [`Jid`] is 24 bytes
@@ -80,9 +81,11 @@
 //!
 //! # Which Unicode version
 //!
-//! PRECIS decides what each string class allows from the Unicode properties
-//! of a code point, with the algorithm of RFC 8264 §8 over the categories of
-//! §9, and is meant to follow new Unicode versions rather than freeze one.
+//! RFC 7622 §3 leaves what a localpart or resourcepart may hold to the PRECIS
+//! profiles, and PRECIS decides what each string class allows from the
+//! Unicode properties of a code point, with the algorithm of RFC 8264 §8
+//! over the categories of §9: it is meant to follow new Unicode versions
+//! rather than freeze one.
 //! The values IANA registers (RFC 8264 §11.1), which `precis-core` carries,
 //! are those of Unicode 6.3: a code point assigned since 2013 is UNASSIGNED
 //! there (§9.10), and every profile refuses unassigned code points. Servers
@@ -93,8 +96,8 @@
 //!
 //! - [`Jid::new`] (and `FromStr`, [`Jid::from_parts`],
 //!   [`Jid::with_resource`]) uses the registered values only. An address
-//!   stanzio prepares itself is then one that every PRECIS implementation,
-//!   whatever its Unicode version, accepts; `a@b/🥺` is refused with
+//!   stanzio prepares itself is then one that PRECIS implementations of
+//!   Unicode 6.3 or later accept; `a@b/🥺` is refused with
 //!   [`JidError::ForbiddenChar`].
 //! - [`Jid::from_received`] (and [`BareJid::from_received`],
 //!   [`FullJid::from_received`]) is for addresses received from a peer. It
@@ -115,9 +118,11 @@
 //! refuses, which is why deserializing (`serde` feature) uses
 //! [`Jid::from_received`]: stored addresses were received once.
 //!
-//! The mapping rules (width and case mapping, NFC, the bidi rule) already
-//! follow a current Unicode version in both constructors, through
-//! `precis-profiles` and the standard library.
+//! The mapping rules (width and case mapping, NFC, the bidi rule) follow a
+//! current Unicode version in both constructors, through `precis-profiles`
+//! and the standard library. The contextual rules of RFC 5892 Appendix A
+//! (joiners, middle dot and the like) read the script and joining data of
+//! `precis-core`, Unicode 6.3, in both.
 //!
 //! # Features
 //!
