@@ -27,7 +27,7 @@ impl ClientConnection {
                 },
                 None,
             );
-            self.outbox.close();
+            self.write_close();
             return;
         };
         let Role::Client { credentials, .. } = &self.config.role else {
@@ -54,7 +54,7 @@ impl ClientConnection {
             }
             Err(error) => {
                 // Nothing was sent; close our side of the stream.
-                self.outbox.close();
+                self.write_close();
                 self.fail(ConnectionError::NoMechanism(error), None);
             }
         }
@@ -74,7 +74,7 @@ impl ClientConnection {
         let (mechanism, initial) = match started {
             Ok(started) => started,
             Err(error) => {
-                self.outbox.close();
+                self.write_close();
                 self.fail(ConnectionError::Sasl(error), None);
                 return;
             }
@@ -105,7 +105,7 @@ impl ClientConnection {
                     // RFC 6120 §6.4.3: the client aborts an exchange it
                     // cannot continue.
                     self.send_sasl_abort();
-                    self.outbox.close();
+                    self.write_close();
                     self.fail(ConnectionError::Sasl(error), None);
                 }
             },
@@ -116,7 +116,7 @@ impl ClientConnection {
                 {
                     // The server thinks we are in, but it did not prove it
                     // knows the password (RFC 5802 §5.1 `v`): leave.
-                    self.outbox.close();
+                    self.write_close();
                     self.fail(ConnectionError::Sasl(error), None);
                     return;
                 }
@@ -153,14 +153,14 @@ impl ClientConnection {
                     Err(SelectionError::NotChannelBinding { .. }) => {
                         // §6.4.5: the server may allow retries; this client
                         // does not guess passwords, so it ends the stream.
-                        self.outbox.close();
+                        self.write_close();
                         self.fail(
                             ConnectionError::AuthenticationFailed(Box::new(failure)),
                             None,
                         );
                     }
                     Err(reason) => {
-                        self.outbox.close();
+                        self.write_close();
                         self.fail(
                             ConnectionError::ChannelBindingFailed {
                                 failure: Box::new(failure),

@@ -38,7 +38,7 @@ impl ClientConnection {
     /// Sends the bind request (RFC 6120 §7.6.1 or §7.7.1).
     pub(super) fn send_bind(&mut self) {
         if !self.features.bind {
-            self.outbox.close();
+            self.write_close();
             self.fail(
                 ConnectionError::Unexpected {
                     name: "features without bind".to_owned(),
@@ -101,7 +101,7 @@ impl ClientConnection {
             }
             (Phase::StartingSession { .. }, IqPayload::Result(_)) => self.session_started(),
             (_, IqPayload::Error { error, .. }) => {
-                self.outbox.close();
+                self.write_close();
                 self.fail(ConnectionError::BindFailed(Box::new(error)), None);
             }
             _ => self.unexpected(root),
@@ -129,7 +129,7 @@ impl ClientConnection {
             let error = StreamError::new(StreamCondition::UndefinedCondition)
                 .with_text(None, "bound to another account");
             self.fail(
-                ConnectionError::BadHeader("bound JID of another account"),
+                ConnectionError::BoundToOtherAccount(result.jid),
                 Some(error),
             );
             return;

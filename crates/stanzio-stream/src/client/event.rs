@@ -1,7 +1,7 @@
 //! What a [`ClientConnection`](super::ClientConnection) reports, and what
 //! can go wrong.
 
-use stanzio_jid::Jid;
+use stanzio_jid::{FullJid, Jid};
 use stanzio_sasl::{ChannelBindingType, ClientError, Mechanism, SelectionError};
 use stanzio_stanza::{Stanza, StanzaError, StanzaParseError, StreamError};
 use stanzio_xml::ReadError;
@@ -156,6 +156,11 @@ pub enum ConnectionError {
     /// Resource binding failed (RFC 6120 §7.6.2).
     #[error("resource binding failed: {}", .0.condition.as_str())]
     BindFailed(Box<StanzaError>),
+    /// The server bound a resource of another account than the one that
+    /// authenticated (RFC 6120 §7.6.1); the stream error
+    /// `undefined-condition` was sent.
+    #[error("the server bound {0}, which is not this account")]
+    BoundToOtherAccount(FullJid),
     /// The server acknowledged stanzas never sent (XEP-0198 §6); the
     /// stream error `undefined-condition` with `handled-count-too-high` was
     /// sent.

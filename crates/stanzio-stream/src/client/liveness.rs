@@ -89,12 +89,12 @@ impl ClientConnection {
             return;
         }
         if due(self.timers.negotiation_deadline) {
-            self.outbox.close();
+            self.write_close();
             self.fail(ConnectionError::Timeout(self.phase.name()), None);
             return;
         }
         if due(self.timers.check_deadline) {
-            self.outbox.close();
+            self.write_close();
             self.fail(ConnectionError::Timeout("the liveness check"), None);
             return;
         }
@@ -123,11 +123,12 @@ impl ClientConnection {
         }
     }
 
-    /// Asks the server for a sign of life: `<r/>` with stream management
-    /// (any answer will do), an XEP-0199 ping otherwise.
+    /// Asks the server for a sign of life: `<r/>` once stream management
+    /// is enabled (any answer will do), an XEP-0199 ping otherwise (also
+    /// while `<enabled/>` has not come: no `<r/>` may be sent before it).
     fn check_liveness(&mut self, now: Instant, timeout: Duration) {
         self.timers.check_deadline = Some(now + timeout);
-        if self.stream_management().is_some() {
+        if self.sm.is_enabled() {
             self.send_ack_request();
             return;
         }

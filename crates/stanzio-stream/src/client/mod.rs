@@ -108,6 +108,9 @@ pub struct ClientConnection {
     timers: liveness::Timers,
     /// Whether the server's `</stream:stream>` arrived.
     peer_closed: bool,
+    /// Whether our `</stream:stream>` is out: nothing may follow it
+    /// (RFC 6120 §4.4).
+    close_sent: bool,
 }
 
 /// Where the connection is in its life.
@@ -209,6 +212,7 @@ impl ClientConnection {
             queued: VecDeque::new(),
             timers,
             peer_closed: false,
+            close_sent: false,
             config,
         };
         if connection.config.tls == TlsMode::DirectTls {
@@ -429,12 +433,15 @@ impl ClientConnection {
     pub fn close(&mut self) {
         match self.phase {
             Phase::Closing | Phase::Closed => {}
-            Phase::AwaitDirectTls => self.finish(None),
+            // No stream is open: before the direct TLS session, or after
+            // <proceed/>, where the plaintext stream is over and the one
+            // over TLS not begun (RFC 6120 §5.4.3.3).
+            Phase::AwaitDirectTls | Phase::TlsHandshake => self.finish(None),
             _ => {
                 if matches!(self.phase, Phase::Online) {
                     self.send_ack();
                 }
-                self.outbox.close();
+                self.write_close();
                 self.timers.closing(self.config.close_timeout);
                 if self.peer_closed {
                     self.finish(None);
@@ -547,10 +554,10 @@ impl ClientConnection {
                 } else if matches!(self.phase, Phase::Online) {
                     // The server ends the session; answer its close (§4.4).
                     self.send_ack();
-                    self.outbox.close();
+                    self.write_close();
                     self.finish(None);
                 } else {
-                    self.outbox.close();
+                    self.write_close();
                     self.fail(
                         ConnectionError::Unexpected {
                             name: "stream close".to_owned(),
@@ -645,7 +652,7 @@ impl ClientConnection {
         };
         // RFC 6120 §4.9.1.1: a stream error is followed by the close; ours
         // answers it.
-        self.outbox.close();
+        self.write_close();
         self.fail(connection_error, None);
     }
 
@@ -757,6 +764,9 @@ impl ClientConnection {
 
     /// Serializes a stanza onto the wire, counting it for stream management.
     fn write_stanza(&mut self, stanza: Stanza) -> Result<(), SendError> {
+        if self.close_sent {
+            return Err(SendError::Closed);
+        }
         self.check_output_room()?;
         if self.sm.is_full(self.config.sm.as_ref()) {
             return Err(SendError::QueueFull);
@@ -801,8 +811,9 @@ impl ClientConnection {
     }
 
     /// Writes one nonza; these are the library's own and always valid.
+    /// Nothing is written after our close.
     fn write_nonza(&mut self, write: impl FnOnce(&mut stanzio_xml::XmlWriter<'_>)) {
-        if self.outbox.element(write).is_ok() {
+        if !self.close_sent && self.outbox.element(write).is_ok() {
             self.timers.sent();
         }
     }
@@ -856,8 +867,8 @@ impl ClientConnection {
                 lang: stream_error.lang.or(lang),
                 ..stream_error
             };
-            let _ = self.outbox.element(|w| stream_error.write_to(w));
-            self.outbox.close();
+            self.write_nonza(|w| stream_error.write_to(w));
+            self.write_close();
         }
         self.error = Some(error.clone());
         self.finish(Some(error));
@@ -866,6 +877,14 @@ impl ClientConnection {
     fn finish(&mut self, error: Option<ConnectionError>) {
         self.phase = Phase::Closed;
         self.events.push_back(ClientEvent::Disconnected(error));
+    }
+
+    /// Writes our `</stream:stream>` (or RFC 7395 `<close/>`), once.
+    fn write_close(&mut self) {
+        if !self.close_sent {
+            self.close_sent = true;
+            self.outbox.close();
+        }
     }
 
     fn new_id(&mut self) -> String {

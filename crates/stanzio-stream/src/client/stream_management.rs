@@ -45,7 +45,7 @@ impl SmLink {
         }
     }
 
-    fn is_enabled(&self) -> bool {
+    pub(super) fn is_enabled(&self) -> bool {
         matches!(self, SmLink::On(managed) if managed.enabled.is_some())
     }
 
