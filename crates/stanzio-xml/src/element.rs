@@ -15,6 +15,11 @@
 //! stored once per declaration, not once per node. Walking it is a slice walk
 //! ([`ElementRef`], [`Node`]), and [`ElementRef::to_minidom`] converts any
 //! subtree that nobody typed, so users can hand it to `xmpp-parsers`.
+//!
+//! Copying, comparing, converting and writing a subtree recurse once per
+//! level; an element from a reader is at most
+//! [`Limits::MAX_DEPTH`](crate::Limits::MAX_DEPTH) deep, which those walks
+//! handle on any thread's stack.
 
 use std::fmt;
 

@@ -17,10 +17,7 @@ use crate::{ContentNamespace, NS_FRAMING, NS_STREAM, StreamHeader};
 /// Rust strings cannot hold surrogates, so what is left to reject is C0
 /// controls other than tab, LF and CR, and U+FFFE/U+FFFF.
 pub(crate) fn check_chars(s: &str) -> Result<(), BuildError> {
-    let suspicious = s
-        .bytes()
-        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
-    if !suspicious {
+    if !may_hold_non_chars(s) {
         return Ok(());
     }
     match s.chars().find(|&c| {
@@ -29,6 +26,14 @@ pub(crate) fn check_chars(s: &str) -> Result<(), BuildError> {
         Some(c) => Err(BuildError::InvalidChar(c as u32)),
         None => Ok(()),
     }
+}
+
+/// A quick byte scan before [`check_chars`]' exact one: whether `s` has a C0
+/// control other than tab, LF and CR, or a 0xEF byte (which U+FFFE and
+/// U+FFFF start with). Saying yes too often only costs time.
+fn may_hold_non_chars(s: &str) -> bool {
+    s.bytes()
+        .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF)
 }
 
 /// Escapes character data. `>` is escaped so `]]>` can never appear; CR is
