@@ -23,7 +23,9 @@ const MAX_TRACE_CHARS: usize = 255;
 /// - [`initial_response`](Self::initial_response): the payload of `<auth/>`, once;
 /// - [`step`](Self::step): for each `<challenge/>`, the payload of the `<response/>`;
 /// - [`finish`](Self::finish): with the payload of `<success/>`; only `Ok` means the
-///   server is authenticated too (SCRAM server signature verified).
+///   server is authenticated too (SCRAM server signature verified);
+/// - getter: [`channel_binding_memory`](Self::channel_binding_memory), after `finish`
+///   returned `Ok`: what to persist for the next [`select`](crate::select).
 ///
 /// A peer error (`Err` from `step` or `finish`, other than [`ClientError::OutOfOrder`]) is
 /// final: later calls return `OutOfOrder`. The stream layer sends `<abort/>` or closes.

@@ -289,8 +289,9 @@ mod tests {
     }
 
     #[test]
-    fn stored_keys_match_protocol_notes() {
-        // PROTOCOL-NOTES §4 (derived from RFC 5802 §5 and RFC 7677 §3 inputs).
+    fn stored_keys_of_the_rfc_vectors() {
+        // StoredKey and ServerKey for the RFC 5802 §5 and RFC 7677 §3 inputs, computed
+        // independently with Python's hashlib.
         let r = StoredCredentials::derive(
             HashAlgorithm::Sha1,
             "pencil",

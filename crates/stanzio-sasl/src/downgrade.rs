@@ -53,8 +53,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn protocol_notes_vectors() {
-        // PROTOCOL-NOTES §1, recomputed there in Python.
+    fn independently_computed_vectors() {
+        // XEP-0474 §6.1's construction, computed independently with Python's hashlib.
         let offer = ServerOffer::new([
             "SCRAM-SHA-256-PLUS",
             "SCRAM-SHA-1",

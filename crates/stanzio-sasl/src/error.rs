@@ -79,7 +79,8 @@ pub enum SelectionError {
     /// binds with it, so the failure means the two ends of the TLS connection differ (a
     /// man in the middle), and a retry without channel binding would let it through.
     #[error(
-        "{kind:?} was advertised (XEP-0440) and failed: refusing to retry without channel binding"
+        "{} was advertised (XEP-0440) and failed: refusing to retry without channel binding",
+        kind.as_str()
     )]
     ChannelBindingAdvertised {
         /// The type that failed.
@@ -88,7 +89,10 @@ pub enum SelectionError {
     /// The account bound with this type before
     /// ([`ChannelBindingMemory::Bound`](crate::ChannelBindingMemory::Bound)): a login
     /// without channel binding is refused.
-    #[error("this account is pinned to channel binding ({kind:?}): refusing to go without it")]
+    #[error(
+        "this account is pinned to channel binding ({}): refusing to go without it",
+        kind.as_str()
+    )]
     ChannelBindingPinned {
         /// The type it bound with.
         kind: crate::ChannelBindingType,

@@ -313,7 +313,7 @@ mod tests {
             ),
             "p=tls-exporter,a=a=3Db=2Cc,"
         );
-        // PROTOCOL-NOTES §3: the c= of the plain headers.
+        // RFC 5802 §7: with `n` or `y`, c= is the base64 of the GS2 header alone.
         assert_eq!(BASE64.encode("n,,"), "biws");
         assert_eq!(BASE64.encode("y,,"), "eSws");
     }

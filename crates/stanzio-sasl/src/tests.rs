@@ -1,6 +1,7 @@
 //! The published test vectors, byte for byte, on both sides: RFC 5802 §5, RFC 7677 §3,
-//! XEP-0474 §6.3 and XEP-0515 (PROTOCOL-NOTES §1, §4). They need fixed nonces, which only
-//! crate-internal code can set.
+//! XEP-0474 §6.3, and the XEP-0515 flow (XEP-0474 §6.3's with `t=0304`, its proof and
+//! signature computed independently with Python's hashlib). They need fixed nonces, which
+//! only crate-internal code can set.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
