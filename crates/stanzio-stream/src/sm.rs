@@ -55,11 +55,15 @@ impl SmCounters {
 
     /// Applies the peer's `h`, returning the stanzas it acknowledged, oldest
     /// first. An `h` that acknowledges more than is outstanding is a
-    /// protocol error; an `h` below the last one (a stale ack) acknowledges
-    /// nothing new, since the difference then exceeds what is outstanding.
+    /// protocol error; an `h` below the last one (a stale ack: behind it by
+    /// less than half the counter space, as RFC 1982 compares serial
+    /// numbers) acknowledges nothing new.
     pub(crate) fn ack(&mut self, h: u32) -> Result<Vec<Stanza>, HandledCountTooHigh> {
         let newly = h.wrapping_sub(self.acked) as usize;
         if newly > self.unacked.len() {
+            if self.acked.wrapping_sub(h) < 1 << 31 {
+                return Ok(Vec::new());
+            }
             return Err(HandledCountTooHigh {
                 h,
                 send_count: self.outbound,
@@ -218,9 +222,15 @@ mod tests {
         assert_eq!(counters.unacked.len(), 1);
         // The same h again acknowledges nothing new.
         assert_eq!(counters.ack(2).map(|v| v.len()), Ok(0));
+        // An older h acknowledges nothing and is no error.
+        assert_eq!(counters.ack(1).map(|v| v.len()), Ok(0));
+        assert_eq!(counters.unacked.len(), 1);
         assert_eq!(
             counters.ack(4),
-            Err(HandledCountTooHigh { h: 4, send_count: 3 })
+            Err(HandledCountTooHigh {
+                h: 4,
+                send_count: 3
+            })
         );
     }
 
