@@ -11,7 +11,9 @@ mod common;
 
 use common::{OPEN, read_chunked};
 use proptest::prelude::*;
-use stanzio_xml::{ContentNamespace, Element, Limits, NS_XML, StreamEvent, StreamWriter};
+use stanzio_xml::{
+    ContentNamespace, Element, FrameReader, Limits, NS_XML, StreamEvent, StreamWriter,
+};
 
 fn name() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9._-]{0,8}"
@@ -141,5 +143,43 @@ proptest! {
         let (bytewise, error_bytewise) = read_chunked(Limits::default(), &input, 1);
         prop_assert_eq!(whole, bytewise);
         prop_assert_eq!(error_whole, error_bytewise);
+    }
+
+    #[test]
+    fn prologs_read_alike_in_any_split(
+        prolog in "(<\\?xml[ \t]{1,2}version=('1.0'|\"1.0\")( encoding='(utf-8|UTF-8|latin1)')?( standalone=('yes'|'no'|\"yes\"))?[ \n]{0,2}\\?>)?[ \n]{0,2}",
+        junk in "[<?xml vesion='1.0yd\" \t\n>]{0,12}",
+        chunk in 1usize..8,
+    ) {
+        for prefix in [prolog.clone(), format!("{prolog}{junk}"), junk] {
+            let input = format!("{prefix}{OPEN}<a/>");
+            let (whole, error_whole) = read_chunked(Limits::default(), input.as_bytes(), input.len());
+            let (split, error_split) = read_chunked(Limits::default(), input.as_bytes(), chunk);
+            prop_assert_eq!(whole, split);
+            prop_assert_eq!(error_whole, error_split);
+        }
+    }
+
+    #[test]
+    fn one_frame_reader_reads_each_message_as_a_fresh_one(
+        elements in proptest::collection::vec(element(), 1..5),
+        junk in proptest::collection::vec("[<>/a-c:='\" &;#x0-9!?\\[\\]-]{0,60}", 0..3),
+    ) {
+        let writer = StreamWriter::websocket(ContentNamespace::Client);
+        let mut messages: Vec<Vec<u8>> = elements.iter().map(|e| {
+            let mut out = Vec::new();
+            writer.write(&mut out, e.root()).unwrap();
+            out
+        }).collect();
+        messages.extend(junk.into_iter().map(String::into_bytes));
+        let mut shared = FrameReader::new(Limits::default(), ContentNamespace::Client);
+        for message in &messages {
+            let fresh = FrameReader::new(Limits::default(), ContentNamespace::Client)
+                .read_message(message);
+            prop_assert_eq!(shared.read_message(message), fresh.clone());
+            if fresh.is_err() {
+                break;
+            }
+        }
     }
 }
