@@ -18,7 +18,8 @@ use crate::transport::Transport;
 pub enum TlsMode {
     /// STARTTLS is negotiated before anything else (RFC 6120 §5); a server
     /// that does not offer it ends the connection before any credential
-    /// leaves. The default.
+    /// leaves. The default for clients (components cannot use it:
+    /// XEP-0114 has no STARTTLS).
     #[default]
     Required,
     /// The adapter speaks TLS from the first byte (XEP-0368 direct TLS, or
@@ -174,18 +175,27 @@ impl ClientConfig {
 
     /// An external component (XEP-0114) serving `domain` (a JID of only a
     /// domainpart), authenticated by the shared `secret`.
+    ///
+    /// XEP-0114 has no STARTTLS, and components usually reach their server
+    /// on a private link: the default TLS mode here is
+    /// [`TlsMode::DangerousPlaintext`] (the handshake sends a digest, never
+    /// the secret, but stanzas cross in the clear). Over an untrusted
+    /// network, wrap the connection in TLS and choose
+    /// [`TlsMode::DirectTls`].
     pub fn component(
         domain: BareJid,
         secret: impl Into<String>,
         rng: impl CryptoRng + Send + 'static,
     ) -> Self {
-        Self::with_role(
+        let mut config = Self::with_role(
             Role::Component {
                 domain,
                 secret: Zeroizing::new(secret.into()),
             },
             rng,
-        )
+        );
+        config.tls = TlsMode::DangerousPlaintext;
+        config
     }
 
     fn with_role(role: Role, rng: impl CryptoRng + Send + 'static) -> Self {
@@ -341,6 +351,12 @@ pub enum ConfigError {
     /// A component cannot use a WebSocket.
     #[error("components speak XEP-0114 over TCP only")]
     ComponentOverWebSocket,
+    /// XEP-0114 has no STARTTLS: a component stream is protected only by
+    /// TLS around the whole connection ([`TlsMode::DirectTls`]), or runs
+    /// in the clear ([`TlsMode::DangerousPlaintext`], the component
+    /// default); [`TlsMode::Required`] would promise what cannot happen.
+    #[error("XEP-0114 has no STARTTLS: use DirectTls or DangerousPlaintext")]
+    ComponentStartTls,
 }
 
 impl ClientConfig {
@@ -370,6 +386,9 @@ impl ClientConfig {
                 if self.transport == Transport::WebSocket {
                     return Err(ConfigError::ComponentOverWebSocket);
                 }
+                if self.tls == TlsMode::Required {
+                    return Err(ConfigError::ComponentStartTls);
+                }
             }
         }
         if let Some(sm) = &self.sm {
@@ -388,6 +407,14 @@ impl ClientConfig {
         }
         if self.keepalive.ping_timeout.is_zero() {
             return Err(ConfigError::Zero("KeepalivePolicy::ping_timeout"));
+        }
+        // A zero interval would be due again at once after every run:
+        // a keepalive or a ping on each call, never a quiet moment.
+        if self.keepalive.whitespace_interval == Some(Duration::ZERO) {
+            return Err(ConfigError::Zero("KeepalivePolicy::whitespace_interval"));
+        }
+        if self.keepalive.ping_interval == Some(Duration::ZERO) {
+            return Err(ConfigError::Zero("KeepalivePolicy::ping_interval"));
         }
         Ok(())
     }
