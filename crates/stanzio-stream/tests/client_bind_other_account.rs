@@ -45,3 +45,48 @@ fn another_resource_of_the_same_account_is_accepted() {
         Some("alice@localhost/server-chosen")
     );
 }
+
+fn anonymous_shape() -> Shape {
+    let mut shape = Shape::prosody();
+    shape.features_tls = "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>ANONYMOUS</mechanism></mechanisms>".into();
+    shape.mechanisms = vec![stanzio_sasl::Mechanism::Anonymous];
+    shape
+}
+
+fn anonymous_config() -> stanzio_stream::ClientConfig {
+    stanzio_stream::ClientConfig::new("localhost".parse().unwrap(), "", common::TestRng(1))
+        .with_credentials(stanzio_sasl::Credentials::Anonymous { trace: None })
+}
+
+#[test]
+fn an_anonymous_login_takes_the_account_the_server_assigns() {
+    // RFC 4505 / XEP-0175: the server makes up the localpart; only the
+    // domain is known beforehand.
+    let mut harness = Harness::new(anonymous_config(), anonymous_shape());
+    harness.server.bound_jid = "5f2a9c@localhost/r".into();
+    harness.drive();
+    assert!(harness.is_online(), "{:#?}", harness.events);
+    assert_eq!(
+        harness.client.jid().map(|jid| jid.as_str()),
+        Some("5f2a9c@localhost/r")
+    );
+    // RFC 6120 §4.7.1: `from` names the account; without a localpart
+    // there is none to name (`from='localhost'` would be the server).
+    let wrote = String::from_utf8_lossy(&harness.client_wrote).into_owned();
+    assert!(!wrote.contains("from="), "{wrote}");
+}
+
+#[test]
+fn an_anonymous_login_on_another_domain_is_refused() {
+    let mut harness = Harness::new(anonymous_config(), anonymous_shape());
+    harness.server.bound_jid = "5f2a9c@evil.example/r".into();
+    harness.drive();
+    assert!(
+        matches!(
+            harness.disconnect_error(),
+            Some(ConnectionError::BoundToOtherAccount(_))
+        ),
+        "{:#?}",
+        harness.events
+    );
+}

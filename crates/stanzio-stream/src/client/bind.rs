@@ -125,7 +125,15 @@ impl ClientConnection {
             return;
         };
         // RFC 6120 §7.6.1: the server binds a resource to *this* account.
-        if result.jid.to_bare() != *account {
+        // An account without localpart (ANONYMOUS, RFC 4505; EXTERNAL
+        // where the certificate names the user) is named by the server:
+        // then only the domain is known.
+        let bound = result.jid.to_bare();
+        let same = match account.node() {
+            Some(_) => bound == *account,
+            None => bound.domain() == account.domain(),
+        };
+        if !same {
             let error = StreamError::new(StreamCondition::UndefinedCondition)
                 .with_text(None, "bound to another account");
             self.fail(

@@ -506,8 +506,14 @@ impl ClientConnection {
             Role::Client { account, .. } => StreamHeader {
                 to: Some(account.domain().to_owned()),
                 // §4.7.1: `from` only once TLS protects it, so that the
-                // account name does not cross the network in the clear.
-                from: self.tls.as_ref().map(|_| account.to_string()),
+                // account name does not cross the network in the clear,
+                // and only for an account with a localpart (an anonymous
+                // login has no name yet; the bare domain is the server).
+                from: self
+                    .tls
+                    .as_ref()
+                    .filter(|_| account.node().is_some())
+                    .map(|_| account.to_string()),
                 id: None,
                 version: Some("1.0".to_owned()),
                 lang: self.config.lang.clone(),
