@@ -117,6 +117,13 @@ pub fn tls13() -> TlsInfo {
         .with_binding(ChannelBindingType::TlsServerEndPoint, [0x24; 32])
 }
 
+/// WebSocket messages in flight.
+#[derive(Default)]
+struct WebSocketFrames {
+    to_server: std::collections::VecDeque<Vec<u8>>,
+    to_client: std::collections::VecDeque<Vec<u8>>,
+}
+
 /// A client and a server machine back to back.
 pub struct Pair {
     /// The client.
@@ -152,6 +159,8 @@ pub struct Pair {
     piece: usize,
     to_server: Vec<u8>,
     to_client: Vec<u8>,
+    /// RFC 7395 framing: whole messages, one `handle_input` each.
+    websocket: Option<WebSocketFrames>,
     resources: u32,
 }
 
@@ -179,8 +188,31 @@ impl Pair {
             piece: 0,
             to_server: Vec::new(),
             to_client: Vec::new(),
+            websocket: None,
             resources: 0,
         }
+    }
+
+    /// A pair over WebSocket (RFC 7395): `wss://` gives TLS before the
+    /// first byte, and every `poll_transmit` is one message, delivered
+    /// whole to one `handle_input`.
+    pub fn websocket(client: ClientConfig, server: ServerConfig, accounts: Accounts) -> Self {
+        let client = client
+            .with_transport(crate::Transport::WebSocket)
+            .with_tls(crate::TlsMode::DirectTls);
+        let server = server
+            .with_transport(crate::Transport::WebSocket)
+            .with_tls(crate::ServerTls::DirectTls);
+        let mut pair = Pair::new(client, server, accounts);
+        let tls = pair.tls.clone();
+        pair.client
+            .tls_established(pair.now, tls.clone())
+            .expect("direct TLS is expected");
+        pair.server
+            .tls_established(pair.now, tls)
+            .expect("direct TLS is expected");
+        pair.websocket = Some(WebSocketFrames::default());
+        pair
     }
 
     /// A component (XEP-0114) and the server's component acceptor.
@@ -216,6 +248,9 @@ impl Pair {
     /// Moves bytes once each way and answers what was asked; `true` if
     /// anything happened.
     pub fn step(&mut self) -> bool {
+        if self.websocket.is_some() {
+            return self.step_frames();
+        }
         let mut moved = false;
         let mut buf = Vec::new();
         while self.client.poll_transmit(&mut buf).is_some() {
@@ -252,6 +287,55 @@ impl Pair {
                 Err(_) => self.to_client.clear(),
             }
         }
+        moved | self.collect_events()
+    }
+
+    /// [`step`](Self::step) with message boundaries kept (RFC 7395 §3.3.3).
+    fn step_frames(&mut self) -> bool {
+        let Some(mut frames) = self.websocket.take() else {
+            return false;
+        };
+        let mut moved = false;
+        let mut buf = Vec::new();
+        while self.client.poll_transmit(&mut buf).is_some() {
+            moved = true;
+            if let Some(tamper) = &mut self.tamper {
+                tamper(Direction::ToServer, &mut buf);
+            }
+            frames.to_server.push_back(std::mem::take(&mut buf));
+        }
+        while !self.server.is_closed() {
+            let Some(message) = frames.to_server.front() else {
+                break;
+            };
+            match self.server.handle_input(self.now, message) {
+                Ok(0) => break,
+                _ => {
+                    moved = true;
+                    frames.to_server.pop_front();
+                }
+            }
+        }
+        while self.server.poll_transmit(&mut buf).is_some() {
+            moved = true;
+            if let Some(tamper) = &mut self.tamper {
+                tamper(Direction::ToClient, &mut buf);
+            }
+            frames.to_client.push_back(std::mem::take(&mut buf));
+        }
+        while self.client_reads && !self.client.is_closed() {
+            let Some(message) = frames.to_client.front() else {
+                break;
+            };
+            match self.client.handle_input(self.now, message) {
+                Ok(0) => break,
+                _ => {
+                    moved = true;
+                    frames.to_client.pop_front();
+                }
+            }
+        }
+        self.websocket = Some(frames);
         moved | self.collect_events()
     }
 

@@ -29,7 +29,9 @@ pub(crate) enum Incoming {
     Element(Element),
     Whitespace,
     /// The peer closed the stream; `see_other_uri` only from RFC 7395 `<close/>`.
-    End { see_other_uri: Option<String> },
+    End {
+        see_other_uri: Option<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -225,17 +227,19 @@ mod tests {
     fn websocket_outbox_gives_one_message_per_poll() {
         let mut outbox = Outbox::new(Transport::WebSocket, ContentNamespace::Client);
         outbox.whitespace(); // never on a WebSocket (RFC 7395 §3.8)
-        outbox.element(|w| {
-            w.start("r", "urn:xmpp:sm:3");
-            w.end();
-        })
-        .ok();
-        outbox.element(|w| {
-            w.start("a", "urn:xmpp:sm:3");
-            w.attr("h", "1");
-            w.end();
-        })
-        .ok();
+        outbox
+            .element(|w| {
+                w.start("r", "urn:xmpp:sm:3");
+                w.end();
+            })
+            .ok();
+        outbox
+            .element(|w| {
+                w.start("a", "urn:xmpp:sm:3");
+                w.attr("h", "1");
+                w.end();
+            })
+            .ok();
         let mut buf = Vec::new();
         assert_eq!(outbox.poll(&mut buf), Some(buf.len()));
         assert_eq!(buf, b"<r xmlns='urn:xmpp:sm:3'/>");
