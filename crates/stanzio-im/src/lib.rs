@@ -42,9 +42,13 @@
 //! privacy-list push.
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod payload;
+pub mod server;
 pub mod subscription;
 
+pub use client::{ImClient, ImClientConfig, ImEvent};
+pub use server::{AccountStore, ImServer, ImServerConfig, MemoryStore};
 
 /// `jabber:iq:roster` (RFC 6121 §2).
 pub const NS_ROSTER: &str = "jabber:iq:roster";

@@ -55,12 +55,24 @@ const INBOUND: [(&str, [&str; 4]); 9] = [
     ("N", ["M N+PI", "SN =", "SN =", "SN ="]),
     ("N+PO", ["M N+POI", "SN =", "M T", "M N"]),
     ("N+PI", ["SN =", "M N +unsubscribed", "SN =", "SN ="]),
-    ("N+POI", ["SN =", "M N+PO +unsubscribed", "M T+PI", "M N+PI"]),
+    (
+        "N+POI",
+        ["SN =", "M N+PO +unsubscribed", "M T+PI", "M N+PI"],
+    ),
     ("T", ["M T+PI", "SN =", "SN =", "M N"]),
     ("T+PI", ["SN =", "M T +unsubscribed", "SN =", "M N+PI"]),
-    ("F", ["SN = +subscribed", "M N +unsubscribed", "SN =", "SN ="]),
-    ("F+PO", ["SN = +subscribed", "M N+PO +unsubscribed", "M B", "M F"]),
-    ("B", ["SN = +subscribed", "M T +unsubscribed", "SN =", "M F"]),
+    (
+        "F",
+        ["SN = +subscribed", "M N +unsubscribed", "SN =", "SN ="],
+    ),
+    (
+        "F+PO",
+        ["SN = +subscribed", "M N+PO +unsubscribed", "M B", "M F"],
+    ),
+    (
+        "B",
+        ["SN = +subscribed", "M T +unsubscribed", "SN =", "M F"],
+    ),
 ];
 
 /// Reads one cell into (delivered, new state, auto-reply, pre-approval).

@@ -84,14 +84,16 @@ fn roster_item() -> impl Strategy<Value = RosterItem> {
         any::<bool>(),
         proptest::collection::btree_set(text(), 0..4),
     )
-        .prop_map(|(jid, name, subscription, ask, approved, groups)| RosterItem {
-            jid,
-            name,
-            subscription,
-            ask,
-            approved,
-            groups: groups.into_iter().collect(),
-        })
+        .prop_map(
+            |(jid, name, subscription, ask, approved, groups)| RosterItem {
+                jid,
+                name,
+                subscription,
+                ask,
+                approved,
+                groups: groups.into_iter().collect(),
+            },
+        )
 }
 
 fn roster_query() -> impl Strategy<Value = RosterQuery> {
@@ -119,7 +121,12 @@ fn disco_info() -> impl Strategy<Value = DiscoInfo> {
     (
         proptest::option::of(text()),
         proptest::collection::vec(
-            (text(), text(), proptest::option::of(text()), proptest::option::of("[a-z]{2}")),
+            (
+                text(),
+                text(),
+                proptest::option::of(text()),
+                proptest::option::of("[a-z]{2}"),
+            ),
             0..3,
         ),
         proptest::collection::btree_set("[a-z:#/.]{1,20}", 0..5),
@@ -149,9 +156,7 @@ fn carbon() -> impl Strategy<Value = Carbon> {
         proptest::option::of("[a-f0-9]{1,16}"),
     )
         .prop_map(|(sent, from, to, body, thread)| {
-            let mut message = Message::new(MessageType::Chat)
-                .with_from(from)
-                .with_to(to);
+            let mut message = Message::new(MessageType::Chat).with_from(from).with_to(to);
             if let Some(body) = body {
                 message = message.with_body(None, body);
             }

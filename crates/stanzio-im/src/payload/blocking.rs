@@ -189,8 +189,16 @@ mod tests {
     fn each_entry_form_covers_what_xep_0016_says() {
         // (entry, jid, blocked?)
         let table = [
-            ("romeo@montague.lit/orchard", "romeo@montague.lit/orchard", true),
-            ("romeo@montague.lit/orchard", "romeo@montague.lit/garden", false),
+            (
+                "romeo@montague.lit/orchard",
+                "romeo@montague.lit/orchard",
+                true,
+            ),
+            (
+                "romeo@montague.lit/orchard",
+                "romeo@montague.lit/garden",
+                false,
+            ),
             ("romeo@montague.lit/orchard", "romeo@montague.lit", false),
             ("romeo@montague.lit", "romeo@montague.lit", true),
             ("romeo@montague.lit", "romeo@montague.lit/orchard", true),
@@ -206,14 +214,21 @@ mod tests {
         ];
         for (entry, target, blocked) in table {
             let list = Blocklist::from(vec![jid(entry)]);
-            assert_eq!(list.is_blocked(&jid(target)), blocked, "{entry} vs {target}");
+            assert_eq!(
+                list.is_blocked(&jid(target)),
+                blocked,
+                "{entry} vs {target}"
+            );
         }
     }
 
     #[test]
     fn block_unblock_and_clear_report_what_changed() {
         let mut list = Blocklist::new();
-        assert_eq!(list.block(&[jid("a@b"), jid("c@d")]), [jid("a@b"), jid("c@d")]);
+        assert_eq!(
+            list.block(&[jid("a@b"), jid("c@d")]),
+            [jid("a@b"), jid("c@d")]
+        );
         assert_eq!(list.block(&[jid("a@b")]), Vec::<Jid>::new());
         assert_eq!(list.len(), 2);
         assert_eq!(list.unblock(&[jid("a@b"), jid("x@y")]), [jid("a@b")]);
@@ -250,7 +265,9 @@ mod tests {
             BlockingCommand::from_element(no_jid.root()),
             Err(PayloadError::MissingAttribute { .. })
         ));
-        let other = Element::builder("block", "urn:xmpp:blocking:errors").build().unwrap();
+        let other = Element::builder("block", "urn:xmpp:blocking:errors")
+            .build()
+            .unwrap();
         assert!(BlockingCommand::from_element(other.root()).is_err());
     }
 }

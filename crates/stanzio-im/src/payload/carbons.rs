@@ -2,7 +2,9 @@
 //! forwarding wrapper (`urn:xmpp:forward:0`).
 
 use stanzio_stanza::{Message, Stanza, StreamContext};
-use stanzio_xml::{ContentNamespace, Element, ElementRef, Limits, StreamEvent, StreamReader, StreamWriter};
+use stanzio_xml::{
+    ContentNamespace, Element, ElementRef, Limits, StreamEvent, StreamReader, StreamWriter,
+};
 
 use super::{PayloadError, expect, unexpected};
 use crate::{NS_CARBONS, NS_FORWARD};
@@ -135,7 +137,10 @@ impl Carbon {
 }
 
 /// The one child element of `element`.
-fn only_child<'a>(element: ElementRef<'a>, name: &'static str) -> Result<ElementRef<'a>, PayloadError> {
+fn only_child<'a>(
+    element: ElementRef<'a>,
+    name: &'static str,
+) -> Result<ElementRef<'a>, PayloadError> {
     let mut children = element.children();
     match (children.next(), children.next()) {
         (Some(child), None) => Ok(child),
@@ -161,7 +166,7 @@ pub(crate) fn element_without_content(name: &str, ns: &str) -> Element {
 /// The `<message xmlns='jabber:client'/>` element of `message`, for a
 /// wrapper: written as a client stream writes it and read back, so the
 /// element is exactly what `Message::write_to` produces.
-pub(crate) fn message_element(message: &Message) -> Result<Element, PayloadError> {
+fn message_element(message: &Message) -> Result<Element, PayloadError> {
     const OPEN: &[u8] = b"<stream:stream xmlns='jabber:client' \
         xmlns:stream='http://etherx.jabber.org/streams'>";
     let mut bytes = OPEN.to_vec();
@@ -215,7 +220,12 @@ mod tests {
             .build()
             .unwrap();
         let received = Element::builder("received", NS_CARBONS)
-            .child(Element::builder("forwarded", NS_FORWARD).child(inner).build().unwrap())
+            .child(
+                Element::builder("forwarded", NS_FORWARD)
+                    .child(inner)
+                    .build()
+                    .unwrap(),
+            )
             .build()
             .unwrap();
         let carbon = Carbon::from_element(received.root()).unwrap();

@@ -187,7 +187,10 @@ mod tests {
         assert!(info.has_feature("urn:xmpp:blocking"));
         assert!(!info.has_feature("urn:xmpp:carbons:2"));
         assert_eq!(info.extensions.len(), 1);
-        assert_eq!(DiscoInfo::from_element(info.to_element().unwrap().root()), Ok(info));
+        assert_eq!(
+            DiscoInfo::from_element(info.to_element().unwrap().root()),
+            Ok(info)
+        );
     }
 
     #[test]

@@ -10,12 +10,14 @@ mod ping;
 mod privacy;
 mod roster;
 
-pub use blocking::{Blocklist, BlockingCommand};
+pub use blocking::{BlockingCommand, Blocklist};
 pub use carbons::{Carbon, CarbonDirection, CarbonsCommand};
 pub use disco::{DiscoInfo, Identity};
 pub use ping::Ping;
 pub use privacy::PrivacyListPush;
-pub use roster::{RosterItem, RosterQuery, Subscription};
+pub use roster::{RosterItem, RosterQuery, Subscription, UnknownSubscription};
+
+pub(crate) use carbons::element_without_content;
 
 use stanzio_jid::{Jid, JidError};
 use stanzio_xml::{BuildError, ElementRef};
@@ -102,7 +104,11 @@ pub enum PayloadError {
 }
 
 /// Checks that `element` is `<name xmlns=ns>`.
-fn expect(element: ElementRef<'_>, name: &'static str, ns: &'static str) -> Result<(), PayloadError> {
+fn expect(
+    element: ElementRef<'_>,
+    name: &'static str,
+    ns: &'static str,
+) -> Result<(), PayloadError> {
     if element.is(name, ns) {
         Ok(())
     } else {

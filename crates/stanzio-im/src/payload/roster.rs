@@ -312,7 +312,12 @@ mod tests {
             b = b.attr(k, v);
         }
         for g in groups {
-            b = b.child(Element::builder("group", NS_ROSTER).text(g).build().unwrap());
+            b = b.child(
+                Element::builder("group", NS_ROSTER)
+                    .text(g)
+                    .build()
+                    .unwrap(),
+            );
         }
         b.build().unwrap()
     }
@@ -355,7 +360,11 @@ mod tests {
         .unwrap();
         assert!(q.items[0].ask && q.items[0].approved);
         assert_eq!(q.items[0].subscription, Subscription::None);
-        for (attr, value) in [("ask", "unsubscribe"), ("approved", "yes"), ("subscription", "all")] {
+        for (attr, value) in [
+            ("ask", "unsubscribe"),
+            ("approved", "yes"),
+            ("subscription", "all"),
+        ] {
             let err = parse(query(vec![item(&[("jid", "a@b"), (attr, value)], &[])])).unwrap_err();
             assert!(
                 matches!(err, PayloadError::InvalidValue { what, .. } if what == attr),
@@ -376,12 +385,17 @@ mod tests {
         for (element, why) in cases {
             assert!(parse(query(vec![element])).is_err(), "{why}");
         }
-        let twice = query(vec![item(&[("jid", "a@b")], &[]), item(&[("jid", "A@b")], &[])]);
+        let twice = query(vec![
+            item(&[("jid", "a@b")], &[]),
+            item(&[("jid", "A@b")], &[]),
+        ]);
         assert!(matches!(
             parse(twice),
             Err(PayloadError::Duplicate { what: "item", .. })
         ));
-        let stranger = Element::builder("query", "jabber:iq:private").build().unwrap();
+        let stranger = Element::builder("query", "jabber:iq:private")
+            .build()
+            .unwrap();
         assert!(matches!(
             parse(stranger),
             Err(PayloadError::UnexpectedElement { .. })
@@ -392,9 +406,13 @@ mod tests {
 
     #[test]
     fn none_is_left_out_when_written() {
-        let written = RosterItem::new("a@b".parse().unwrap()).to_element().unwrap();
+        let written = RosterItem::new("a@b".parse().unwrap())
+            .to_element()
+            .unwrap();
         assert_eq!(written.attr("subscription"), None);
-        let removal = RosterItem::remove("a@b".parse().unwrap()).to_element().unwrap();
+        let removal = RosterItem::remove("a@b".parse().unwrap())
+            .to_element()
+            .unwrap();
         assert_eq!(removal.attr("subscription"), Some("remove"));
     }
 
