@@ -19,15 +19,62 @@ use std::time::Instant;
 use stanzio_im::server::ServerOutput;
 use stanzio_im::{ImClient, ImClientConfig, ImEvent, ImServer, ImServerConfig, MemoryStore};
 use stanzio_jid::{BareJid, FullJid};
-use stanzio_stanza::Stanza;
+use stanzio_stanza::{Stanza, StreamContext};
 use stanzio_stream::testing::{Accounts, Pair, TestRng};
 use stanzio_stream::{ClientConfig, ClientEvent, ServerConfig, ServerEvent};
+use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader};
 
 pub fn jid<T: std::str::FromStr>(s: &str) -> T
 where
     T::Err: std::fmt::Debug,
 {
     s.parse().unwrap()
+}
+
+/// The stanzas in `xml`, read as a client reads its stream from the
+/// server (the recorded servers' streams say `xml:lang='en'`).
+pub fn stanzas(xml: &str) -> Vec<Stanza> {
+    const OPEN: &str = "<stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams' xml:lang='en'>";
+    let mut reader = StreamReader::new(Limits::default());
+    let all = format!("{OPEN}{xml}");
+    let mut input = all.as_bytes();
+    let mut header = None;
+    let mut out = Vec::new();
+    while let Some(event) = reader.read(&mut input).unwrap() {
+        match event {
+            StreamEvent::Header(h) => header = Some(h),
+            StreamEvent::Element(element) => {
+                let ctx =
+                    StreamContext::from_header(header.as_ref().unwrap(), ContentNamespace::Client);
+                out.push(Stanza::from_element(element.root(), &ctx).unwrap());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The one stanza in `xml`.
+pub fn stanza(xml: &str) -> Stanza {
+    let mut all = stanzas(xml);
+    assert_eq!(all.len(), 1, "{xml}");
+    all.remove(0)
+}
+
+/// Every stanza `client` wants to send, taken.
+pub fn transmitted(client: &mut ImClient) -> Vec<Stanza> {
+    std::iter::from_fn(|| client.poll_transmit()).collect()
+}
+
+/// Every event of `client`, taken.
+pub fn events(client: &mut ImClient) -> Vec<ImEvent> {
+    std::iter::from_fn(|| client.poll_event()).collect()
+}
+
+/// A client bound to `full`, with the test generator.
+pub fn client(full: &str) -> ImClient {
+    ImClient::new(ImClientConfig::new(jid(full)), TestRng(7))
 }
 
 /// One instant for a whole test: virtual time starts here.
