@@ -22,7 +22,8 @@ use stanzio_stanza::{Message, Stanza};
 use stanzio_stream::testing::{Accounts, Pair, TestRng};
 use stanzio_stream::{ClientConfig, ClientEvent, ServerConfig, ServerEvent};
 
-const BODY: &str = "See, how she leans her cheek upon her hand! O, that I were a glove upon that hand";
+const BODY: &str =
+    "See, how she leans her cheek upon her hand! O, that I were a glove upon that hand";
 const BATCH: u64 = 100;
 
 fn online(user: &str, seed: u64) -> Pair {

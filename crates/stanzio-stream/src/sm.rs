@@ -19,6 +19,9 @@ pub struct HandledCountTooHigh {
     pub send_count: u32,
 }
 
+/// Room for unacknowledged stanzas kept once all were acknowledged.
+const KEPT_UNACKED: usize = 4;
+
 /// The counting state of one stream-managed stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SmCounters {
@@ -71,8 +74,10 @@ impl SmCounters {
         }
         self.acked = h;
         let acked: Vec<Stanza> = self.unacked.drain(..newly).collect();
-        if self.unacked.is_empty() && self.unacked.capacity() > 16 {
-            self.unacked = VecDeque::new();
+        // An idle connection keeps room for a few stanzas, not for the
+        // largest burst it ever saw.
+        if self.unacked.is_empty() {
+            self.unacked.shrink_to(KEPT_UNACKED);
         }
         Ok(acked)
     }

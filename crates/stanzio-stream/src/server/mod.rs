@@ -179,6 +179,9 @@ impl std::fmt::Debug for ServerConnection {
     }
 }
 
+/// Room for events kept once the queue is drained.
+const KEPT_EVENTS: usize = 4;
+
 /// Failed SASL attempts allowed on one stream before it ends (RFC 6120
 /// §6.4.5 asks for a configurable number, at least 2).
 const MAX_AUTH_FAILURES: u32 = 3;
@@ -474,8 +477,10 @@ impl ServerConnection {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
         let event = self.events.pop_front();
-        if self.events.is_empty() && self.events.capacity() > 32 {
-            self.events = VecDeque::new();
+        // Drained: keep room for a few events, not for the largest burst
+        // (an idle connection should cost little, whatever passed).
+        if self.events.is_empty() {
+            self.events.shrink_to(KEPT_EVENTS);
         }
         event
     }
