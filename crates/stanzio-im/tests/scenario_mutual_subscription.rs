@@ -8,39 +8,7 @@ use stanzio_im::ImEvent;
 use stanzio_im::client::RosterChange;
 use stanzio_im::payload::Subscription;
 use stanzio_stanza::{Message, MessageType, Presence, Show, Thread};
-use support::{PairRouter, jid};
-
-/// Logs both in (roster, initial presence) and makes them mutual
-/// subscribers: Juliet asks, Romeo approves and asks back, Juliet
-/// approves.
-pub fn friends() -> PairRouter {
-    let mut router = PairRouter::new("verona.lit", &[("juliet", "r0m30"), ("romeo", "ju1137")]);
-    let juliet = router.connect("juliet", "balcony");
-    let romeo = router.connect("romeo", "orchard");
-    for side in [juliet, romeo] {
-        let now = router.now(side);
-        router.client(side).fetch_roster(now).unwrap();
-        router.client(side).send_presence(Presence::available());
-    }
-    router.drive();
-    router.client(juliet).subscribe(jid("romeo@verona.lit"));
-    router.drive();
-    let requests: Vec<_> = router
-        .take_events(romeo)
-        .into_iter()
-        .filter_map(|e| match e {
-            ImEvent::SubscriptionRequest { from, .. } => Some(from),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(requests, [jid::<stanzio_jid::BareJid>("juliet@verona.lit")]);
-    router.client(romeo).approve(jid("juliet@verona.lit"));
-    router.client(romeo).subscribe(jid("juliet@verona.lit"));
-    router.drive();
-    router.client(juliet).approve(jid("romeo@verona.lit"));
-    router.drive();
-    router
-}
+use support::{friends, jid};
 
 #[test]
 fn both_end_with_subscription_both_and_see_each_other() {

@@ -892,6 +892,10 @@ impl ImClient {
                 }
                 self.blocklist.block(&jids);
                 self.answer(&iq, Ok(None));
+                // No presence comes from them any more (XEP-0191 §3.3):
+                // what was seen of them is stale.
+                let list = &self.blocklist;
+                self.presence.forget(|jid| list.is_blocked(jid));
                 self.events.push_back(ImEvent::Blocked { jids });
             }
             BlockingCommand::Unblock(jids) => {
@@ -1025,6 +1029,8 @@ impl ImClient {
                     return Err(RequestFailure::LimitExceeded("blocklist entries"));
                 }
                 self.blocklist = Blocklist::from(jids);
+                let list = &self.blocklist;
+                self.presence.forget(|jid| list.is_blocked(jid));
                 ImEvent::BlocklistReceived { request }
             }
             Purpose::DiscoInfo => {

@@ -141,6 +141,16 @@ impl PresenceTracker {
         Ok(())
     }
 
+    /// Forgets every resource `blocked` says yes to.
+    pub(crate) fn forget(&mut self, blocked: impl Fn(&Jid) -> bool) {
+        for resources in self.contacts.values_mut() {
+            let before = resources.len();
+            resources.retain(|_, r| !blocked(&r.jid));
+            self.count -= before - resources.len();
+        }
+        self.contacts.retain(|_, resources| !resources.is_empty());
+    }
+
     /// Forgets `jid`: that resource, or every resource of a bare JID (an
     /// unavailable from the bare JID, RFC 6121 §4.5.3, or an error).
     pub(crate) fn remove(&mut self, jid: &Jid) {
@@ -221,5 +231,20 @@ mod tests {
         );
         assert!(!t.is_available(&"c@d".parse().unwrap()));
         assert_eq!(t.available_contacts().count(), 1);
+    }
+
+    #[test]
+    fn forgetting_removes_what_matches_and_frees_room() {
+        let mut t = PresenceTracker::new(3);
+        for j in ["a@b/1", "a@b/2", "c@d/1"] {
+            t.update(&jid(j), &available(0, None)).unwrap();
+        }
+        t.forget(|j| j.to_bare().as_str() == "a@b");
+        assert_eq!(t.len(), 1);
+        assert!(!t.is_available(&"a@b".parse().unwrap()));
+        assert!(t.is_available(&"c@d".parse().unwrap()));
+        t.update(&jid("e@f/1"), &available(0, None)).unwrap();
+        t.update(&jid("g@h/1"), &available(0, None)).unwrap();
+        assert_eq!(t.len(), 3);
     }
 }

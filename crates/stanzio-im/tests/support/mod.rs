@@ -13,6 +13,8 @@
     clippy::indexing_slicing
 )] // a harness fails loudly; each test file uses part of it
 
+pub mod appendix_a;
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -210,6 +212,8 @@ pub struct Side {
     pub client: ImClient,
     pub jid: FullJid,
     pub events: Vec<ImEvent>,
+    /// Cleared when the connection is dropped.
+    pub alive: bool,
 }
 
 /// Clients on stream pairs, their servers' stanzas routed through one
@@ -276,6 +280,7 @@ impl PairRouter {
             client: ImClient::new(config, TestRng(seed + 1000)),
             jid: bound,
             events: Vec::new(),
+            alive: true,
         });
         self.sides.len() - 1
     }
@@ -295,6 +300,9 @@ impl PairRouter {
             let mut moved = false;
             for index in 0..self.sides.len() {
                 let side = &mut self.sides[index];
+                if !side.alive {
+                    continue;
+                }
                 side.pair.drive();
                 let from = side.jid.clone();
                 for event in std::mem::take(&mut side.pair.server_events) {
@@ -329,7 +337,7 @@ impl PairRouter {
                 moved = true;
                 match output {
                     ServerOutput::Deliver { to, stanza } => {
-                        if let Some(side) = self.sides.iter_mut().find(|s| s.jid == to) {
+                        if let Some(side) = self.sides.iter_mut().find(|s| s.alive && s.jid == to) {
                             side.pair.server.send(stanza).unwrap();
                         }
                     }
@@ -343,6 +351,20 @@ impl PairRouter {
         panic!("the router did not settle");
     }
 
+    /// Cuts `side`'s connection; the server learns it and the side is
+    /// gone for good.
+    pub fn disconnect(&mut self, side: usize) {
+        self.sides[side].pair.drop_connection();
+        let from = self.sides[side].jid.clone();
+        for event in std::mem::take(&mut self.sides[side].pair.server_events) {
+            if let ServerEvent::Disconnected { .. } = event {
+                self.server.session_ended(&mut self.store, &from);
+            }
+        }
+        self.sides[side].alive = false;
+        self.drive();
+    }
+
     /// The events of `side` so far, taken.
     pub fn take_events(&mut self, side: usize) -> Vec<ImEvent> {
         std::mem::take(&mut self.sides[side].events)
@@ -352,4 +374,38 @@ impl PairRouter {
     pub fn account(&self, side: usize) -> BareJid {
         self.sides[side].jid.to_bare()
     }
+}
+
+/// Logs both in (roster, initial presence) and makes them mutual
+/// subscribers: Juliet asks, Romeo approves and asks back, Juliet
+/// approves.
+pub fn friends() -> PairRouter {
+    let mut router = PairRouter::new("verona.lit", &[("juliet", "r0m30"), ("romeo", "ju1137")]);
+    let juliet = router.connect("juliet", "balcony");
+    let romeo = router.connect("romeo", "orchard");
+    for side in [juliet, romeo] {
+        let now = router.now(side);
+        router.client(side).fetch_roster(now).unwrap();
+        router
+            .client(side)
+            .send_presence(stanzio_stanza::Presence::available());
+    }
+    router.drive();
+    router.client(juliet).subscribe(jid("romeo@verona.lit"));
+    router.drive();
+    let requests: Vec<_> = router
+        .take_events(romeo)
+        .into_iter()
+        .filter_map(|e| match e {
+            ImEvent::SubscriptionRequest { from, .. } => Some(from),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requests, [jid::<BareJid>("juliet@verona.lit")]);
+    router.client(romeo).approve(jid("juliet@verona.lit"));
+    router.client(romeo).subscribe(jid("juliet@verona.lit"));
+    router.drive();
+    router.client(juliet).approve(jid("romeo@verona.lit"));
+    router.drive();
+    router
 }
