@@ -329,6 +329,46 @@ fn a_second_copy_of_a_feature_is_kept_in_other() {
 }
 
 #[test]
+fn the_first_copy_of_every_feature_is_the_one_read() {
+    // Each known feature twice, the second copy different: the first is
+    // typed, the second kept as it came.
+    let f = features(
+        "<stream:features>\
+         <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>A</mechanism></mechanisms>\
+         <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>B</mechanism></mechanisms>\
+         <sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='a'/>\
+         </sasl-channel-binding>\
+         <sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='b'/>\
+         </sasl-channel-binding>\
+         <session xmlns='urn:ietf:params:xml:ns:xmpp-session'/>\
+         <session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>\
+         <sm xmlns='urn:xmpp:sm:3'/><sm xmlns='urn:xmpp:sm:3'><optional/></sm>\
+         <limits xmlns='urn:xmpp:stream-limits:0'><max-bytes>1</max-bytes></limits>\
+         <limits xmlns='urn:xmpp:stream-limits:0'><max-bytes>2</max-bytes></limits>\
+         <ver xmlns='urn:xmpp:features:rosterver'/><ver xmlns='urn:xmpp:features:rosterver'><x/></ver>\
+         </stream:features>",
+    );
+    assert_eq!(f.mechanisms, Some(vec!["A".to_owned()]));
+    assert_eq!(f.channel_binding_types, Some(vec!["a".to_owned()]));
+    assert_eq!(f.session, Some(SessionFeature { optional: false }));
+    assert!(f.sm && f.ver);
+    assert_eq!(f.limits.unwrap().max_bytes, Some(1));
+    let kept: Vec<_> = f.other.iter().map(|e| e.name()).collect();
+    assert_eq!(
+        kept,
+        [
+            "mechanisms",
+            "sasl-channel-binding",
+            "session",
+            "sm",
+            "limits",
+            "ver"
+        ]
+    );
+    assert_round_trip(&f);
+}
+
+#[test]
 fn an_unknown_required_feature_keeps_negotiation_open() {
     let f = features(
         "<stream:features><compression xmlns='http://jabber.org/features/compress'>\
