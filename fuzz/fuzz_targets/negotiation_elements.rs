@@ -30,7 +30,11 @@ fuzz_target!(|data: &[u8]| {
         let nonza = match Nonza::from_element(element.root()) {
             None => continue,
             Some(Err(error)) => {
-                let _ = (error.stream_condition(), error.sasl_failure(), error.to_string());
+                let _ = (
+                    error.stream_condition(),
+                    error.sasl_failure(),
+                    error.to_string(),
+                );
                 continue;
             }
             Some(Ok(nonza)) => nonza,
