@@ -777,4 +777,41 @@ mod tests {
         f(&mut w);
         w.finish().err()
     }
+
+    #[test]
+    fn an_error_rejected_by_the_layer_above_removes_the_element() {
+        let error = refused(|w| {
+            w.start("message", "jabber:client");
+            w.attr("to", "a@b");
+            w.reject(BuildError::DuplicateAttribute("to".into()));
+            w.end();
+        });
+        assert_eq!(error, BuildError::DuplicateAttribute("to".into()));
+    }
+
+    #[test]
+    fn minidom_elements_are_written_faithfully() {
+        let tree: minidom::Element = "<message xmlns='jabber:client' to='a@b'>\
+            <body>1 &lt; 2</body><x xmlns='urn:x' xmlns:p='urn:p' p:k='v'><y/></x></message>"
+            .parse()
+            .unwrap();
+        let mut out = Vec::new();
+        StreamWriter::new(ContentNamespace::Client)
+            .write_minidom(&mut out, &tree)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<message to='a@b'><body>1 &lt; 2</body>\
+             <x xmlns='urn:x' xmlns:ns1='urn:p' ns1:k='v'><y/></x></message>"
+        );
+        // A name minidom accepts but XML does not is refused, output and all.
+        let bad = minidom::Element::builder("a b", "jabber:client").build();
+        let mut out = b"keep".to_vec();
+        let result = StreamWriter::new(ContentNamespace::Client).write_minidom(&mut out, &bad);
+        assert!(
+            matches!(result, Err(BuildError::InvalidName(_))),
+            "{result:?}"
+        );
+        assert_eq!(out, b"keep");
+    }
 }
