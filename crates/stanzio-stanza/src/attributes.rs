@@ -113,8 +113,17 @@ impl<'a> Attributes<'a> {
     }
 }
 
-fn parse_jid(attribute: &'static str, value: Option<&str>) -> Result<Option<Jid>, Malformed> {
+/// An address the peer sent (`from`, `to`, `by`), read with
+/// [`Jid::from_received`]: a character Unicode assigned after the version
+/// the registered PRECIS tables know (an emoji in a MUC nickname) must not
+/// make a routed stanza fail.
+pub(crate) fn parse_jid(
+    attribute: &'static str,
+    value: Option<&str>,
+) -> Result<Option<Jid>, Malformed> {
     value
-        .map(|value| Jid::new(value).map_err(|source| Malformed::jid(attribute, value, source)))
+        .map(|value| {
+            Jid::from_received(value).map_err(|source| Malformed::jid(attribute, value, source))
+        })
         .transpose()
 }

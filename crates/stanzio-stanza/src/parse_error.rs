@@ -222,7 +222,11 @@ impl StanzaParseError {
         reason: Malformed,
         ctx: &StreamContext,
     ) -> Self {
-        let jid = |name| element.attr(name).and_then(|value| Jid::new(value).ok());
+        let jid = |name| {
+            element
+                .attr(name)
+                .and_then(|value| Jid::from_received(value).ok())
+        };
         StanzaParseError::Invalid(Box::new(InvalidStanza {
             kind,
             type_: element.attr("type").map(str::to_owned),

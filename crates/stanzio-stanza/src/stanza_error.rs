@@ -8,6 +8,7 @@ use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 
 use crate::NS_STANZAS;
+use crate::attributes::parse_jid;
 use crate::error_body::{ErrorKind, error_body};
 use crate::parse_error::{Malformed, UnknownValue};
 use crate::text::LangMap;
@@ -290,10 +291,7 @@ impl StanzaError {
             element: "error",
             value: type_value.to_owned(),
         })?;
-        let by = element
-            .attr("by")
-            .map(|by| Jid::new(by).map_err(|source| Malformed::jid("by", by, source)))
-            .transpose()?;
+        let by = parse_jid("by", element.attr("by"))?;
         let kind = ErrorKind {
             text: "error text",
             condition: "error condition",

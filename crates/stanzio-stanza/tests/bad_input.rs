@@ -492,7 +492,9 @@ fn languages_differing_only_in_case_are_the_same_language() {
 /// error replies do.
 #[test]
 fn a_stream_error_does_not_echo_a_huge_namespace_back() {
-    let namespace = format!("urn:{}", "ü".repeat(100_000));
+    // Under the reader's 8 KiB token limit, so that the reader refuses the
+    // namespace itself and quotes it.
+    let namespace = format!("urn:{}", "ü".repeat(3_000));
     let header = format!(
         "<stream:stream xmlns='{namespace}' xmlns:stream='http://etherx.jabber.org/streams'>"
     );
@@ -500,8 +502,8 @@ fn a_stream_error_does_not_echo_a_huge_namespace_back() {
     let mut input = header.as_bytes();
     let read_error = reader.read(&mut input).unwrap_err();
     assert!(
-        read_error.to_string().len() > 200_000,
-        "the reader quotes it all"
+        read_error.to_string().len() > 6_000,
+        "the reader quotes it all: {read_error:?}"
     );
     let error = stanzio_stanza::StreamError::from(&read_error);
     assert_eq!(error.condition, StreamCondition::InvalidNamespace);

@@ -414,3 +414,38 @@ fn rfc6120_4_9_2_stream_error_lang_is_kept() {
     let (_, read) = common::read_elements(&again);
     assert_eq!(&read[0], &elements[0]);
 }
+
+/// Servers route addresses with characters Unicode assigned after 6.3,
+/// the version of the registered PRECIS tables (an emoji in a MUC
+/// nickname): received `from`, `to` and `by` are read with
+/// `Jid::from_received`, so such a stanza types instead of failing.
+#[test]
+fn received_addresses_may_hold_characters_newer_than_unicode_6_3() {
+    // U+1F97A FACE WITH PLEADING EYES is from Unicode 11.
+    let occupant = "room@muc.example/\u{1f97a}";
+    let Stanza::Presence(p) = round_trip(&format!(
+        "<presence from='{occupant}' to='juliet@example.com/balcony'/>"
+    )) else {
+        panic!("a presence")
+    };
+    assert_eq!(p.from.unwrap().resource(), Some("\u{1f97a}"));
+
+    let Stanza::Message(m) = round_trip(&format!(
+        "<message type='error' to='{occupant}'><error type='cancel' by='{occupant}'>\
+         <item-not-found xmlns='{NS_STANZAS}'/></error></message>"
+    )) else {
+        panic!("a message")
+    };
+    assert_eq!(m.to.unwrap().as_str(), occupant);
+    assert_eq!(m.error.unwrap().by.unwrap().as_str(), occupant);
+
+    // A stanza that fails for another reason is still answered there.
+    let error = common::parse(&format!(
+        "<message from='{occupant}'><thread>a</thread><thread>b</thread></message>"
+    ))
+    .unwrap_err();
+    assert_eq!(
+        error.error_reply().unwrap().to_jid().unwrap().as_str(),
+        occupant
+    );
+}
