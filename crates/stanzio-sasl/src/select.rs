@@ -282,11 +282,13 @@ impl Selection {
             return Err(SelectionError::ChannelBindingPinned { kind: pinned });
         }
         let hash = strongest_scram(&self.offer, false).ok_or_else(|| no_mechanism(&self.offer))?;
+        // The rest, the XEP-0474 requirement included, is the bound selection's: that
+        // requires `h` only where the policy does (a server without XEP-0474, like
+        // ejabberd 23, must not fail the retry).
         Ok(Selection {
             mechanism: Mechanism::scram(hash, false),
             flag: Gs2Flag::NoBinding,
             binding: None,
-            require_downgrade_protection: false,
             fallback_from: Some(kind),
             ..self.clone()
         })
@@ -674,6 +676,20 @@ mod tests {
                 .mechanism(),
             Mechanism::Anonymous
         );
+        // Neither is chosen where the server does not offer it.
+        let scram_only = ServerOffer::new(["SCRAM-SHA-1"]);
+        for creds in [anon, ext] {
+            assert!(matches!(
+                select(
+                    &scram_only,
+                    Some(&t),
+                    &creds,
+                    &policy,
+                    ChannelBindingMemory::Unknown
+                ),
+                Err(SelectionError::NoAcceptableMechanism { .. })
+            ));
+        }
     }
 
     #[test]

@@ -82,3 +82,20 @@ fn server_machines_hide_the_secret_and_the_plain_password() {
     assert!(matches!(step, ServerStep::CredentialsNeeded { .. }));
     assert_hidden(&format!("{plain:?}"), PASSWORD.as_bytes());
 }
+
+/// The redaction hides the secret, not the rest: the username and authzid still show.
+#[test]
+fn credentials_show_who_but_not_the_password() {
+    let creds = Credentials::password("juliet", PASSWORD).with_authzid("romeo@montague.lit");
+    let debug = format!("{creds:?}");
+    assert!(debug.contains("juliet"), "{debug}");
+    assert!(debug.contains("romeo@montague.lit"), "{debug}");
+    assert_hidden(&debug, PASSWORD.as_bytes());
+    let trace = format!(
+        "{:?}",
+        Credentials::Anonymous {
+            trace: Some("sirhc".into())
+        }
+    );
+    assert!(trace.contains("sirhc"), "{trace}");
+}
