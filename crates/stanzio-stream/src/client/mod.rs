@@ -113,6 +113,9 @@ pub struct ClientConnection {
     close_sent: bool,
 }
 
+/// Room for events kept once the queue is drained.
+const KEPT_EVENTS: usize = 4;
+
 /// Where the connection is in its life.
 enum Phase {
     /// Waiting for the adapter's direct TLS session before the header.
@@ -476,8 +479,10 @@ impl ClientConnection {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         let event = self.events.pop_front();
-        if self.events.is_empty() && self.events.capacity() > 32 {
-            self.events = VecDeque::new();
+        // An idle connection keeps room for a few events, not for the
+        // largest burst it ever saw (an event is some 440 bytes).
+        if self.events.is_empty() {
+            self.events.shrink_to(KEPT_EVENTS);
         }
         event
     }
