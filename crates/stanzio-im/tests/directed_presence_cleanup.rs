@@ -32,7 +32,10 @@ fn the_recipient_of_directed_presence_sees_the_sender_leave() {
         hub.client(&juliet)
             .send_presence(Presence::available().with_to(to.clone()));
         hub.run();
-        assert_eq!(hub.client(&juliet).directed_presences(), [to.clone()]);
+        assert_eq!(
+            hub.client(&juliet).directed_presences(),
+            std::slice::from_ref(&to)
+        );
         assert_eq!(
             presences_from(&hub.take_delivered(&nurse), "juliet@verona.lit/balcony"),
             [PresenceType::Available]
