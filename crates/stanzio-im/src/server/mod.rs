@@ -1053,6 +1053,9 @@ impl ImServer {
         presence: Presence,
     ) -> Result<(), Failure> {
         let account = sender.to_bare();
+        // Read first: a store that fails leaves the session as it was.
+        let (_, entries) = store.roster(&account).or_fail()?;
+        let blocklist = store.blocklist(&account).or_fail()?;
         let available = presence.type_ == PresenceType::Available;
         let Some(session) = self.session_mut(sender) else {
             return Ok(());
@@ -1066,8 +1069,6 @@ impl ImServer {
             // §4.6.3: unavailable also goes wherever directed presence went.
             std::mem::take(&mut session.directed)
         };
-        let (_, entries) = store.roster(&account).or_fail()?;
-        let blocklist = store.blocklist(&account).or_fail()?;
         // §4.2.2, §4.4.2: to every contact subscribed to the user.
         for entry in &entries {
             let contact = Jid::from(entry.jid.clone());
