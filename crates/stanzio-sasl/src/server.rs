@@ -474,7 +474,8 @@ impl ServerMechanism {
     /// Ends the exchange with `condition`: for the client's `<abort/>` (use
     /// [`SaslCondition::Aborted`]) or the caller's own refusal (`account-disabled`,
     /// `credentials-expired`, `invalid-authzid`, `temporary-auth-failure`,
-    /// `mechanism-too-weak`). Returns the failure to send.
+    /// `mechanism-too-weak`, or `not-authorized` for a client certificate it does not
+    /// accept). Returns the failure to send.
     pub fn abort(&mut self, condition: SaslCondition, text: impl Into<String>) -> Failure {
         self.state = State::Finished;
         Failure::new(condition, text)
