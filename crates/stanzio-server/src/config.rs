@@ -29,6 +29,7 @@
 //! [auth]
 //! allow_plain = false
 //! iterations = 10000
+//! mechanisms = ["SCRAM-SHA-512-PLUS", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-512", "SCRAM-SHA-256"]
 //! ```
 
 use std::net::SocketAddr;
@@ -180,6 +181,10 @@ pub struct AuthConfig {
     /// PBKDF2 iterations of new password records (RFC 7677 §4: at least
     /// 4096).
     pub iterations: u32,
+    /// The SASL mechanisms offered, strongest first. Default: every SCRAM
+    /// hash with and without `-PLUS` (`-PLUS` is offered only where the TLS
+    /// session gives binding data).
+    pub mechanisms: Vec<String>,
 }
 
 impl Default for AuthConfig {
@@ -187,7 +192,23 @@ impl Default for AuthConfig {
         AuthConfig {
             allow_plain: false,
             iterations: 10_000,
+            mechanisms: stanzio_sasl::Mechanism::ALL
+                .into_iter()
+                .filter(|m| matches!(m, stanzio_sasl::Mechanism::Scram { .. }))
+                .map(|m| m.as_str().to_owned())
+                .collect(),
         }
+    }
+}
+
+impl AuthConfig {
+    /// The configured SCRAM mechanisms (PLAIN is `allow_plain`'s).
+    pub fn scram_mechanisms(&self) -> Vec<stanzio_sasl::Mechanism> {
+        self.mechanisms
+            .iter()
+            .filter_map(|name| name.parse().ok())
+            .filter(|m| matches!(m, stanzio_sasl::Mechanism::Scram { .. }))
+            .collect()
     }
 }
 
@@ -224,11 +245,17 @@ impl Config {
             let jid = BareJid::new(domain)
                 .map_err(|error| invalid("domains", format!("{domain:?}: {error}")))?;
             if jid.node().is_some() || jid.as_str() != domain {
-                return Err(invalid("domains", format!("{domain:?} is not a prepared domain")));
+                return Err(invalid(
+                    "domains",
+                    format!("{domain:?} is not a prepared domain"),
+                ));
             }
         }
         if self.tls.certificate.is_some() != self.tls.key.is_some() {
-            return Err(invalid("tls", "give both `certificate` and `key`, or neither"));
+            return Err(invalid(
+                "tls",
+                "give both `certificate` and `key`, or neither",
+            ));
         }
         for component in &self.components {
             let jid = BareJid::new(&component.domain)
@@ -249,8 +276,28 @@ impl Config {
         if self.limits.max_connections == 0 {
             return Err(invalid("limits.max_connections", "must not be zero"));
         }
+        for name in &self.auth.mechanisms {
+            let scram = name
+                .parse::<stanzio_sasl::Mechanism>()
+                .is_ok_and(|m| matches!(m, stanzio_sasl::Mechanism::Scram { .. }));
+            if !scram {
+                return Err(invalid(
+                    "auth.mechanisms",
+                    format!("{name:?} is not a SCRAM mechanism (PLAIN is `allow_plain`)"),
+                ));
+            }
+        }
+        if self.auth.scram_mechanisms().is_empty() {
+            return Err(invalid(
+                "auth.mechanisms",
+                "offer at least one SCRAM mechanism",
+            ));
+        }
         if self.auth.iterations < 4096 {
-            return Err(invalid("auth.iterations", "RFC 7677 §4 asks for at least 4096"));
+            return Err(invalid(
+                "auth.iterations",
+                "RFC 7677 §4 asks for at least 4096",
+            ));
         }
         let listeners = [
             self.listen.c2s,
@@ -288,7 +335,8 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_an_error_that_names_it() {
-        let error = Config::parse(&format!("{MINIMAL}[auth]\nallow_plaintext = true\n")).unwrap_err();
+        let error =
+            Config::parse(&format!("{MINIMAL}[auth]\nallow_plaintext = true\n")).unwrap_err();
         assert!(error.to_string().contains("allow_plaintext"), "{error}");
         let error = Config::parse(&format!("{MINIMAL}colour = 1\n")).unwrap_err();
         assert!(error.to_string().contains("colour"), "{error}");
@@ -297,11 +345,22 @@ mod tests {
     #[test]
     fn bad_values_name_their_key() {
         for (extra, key) in [
-            ("[limits]\nmax_stanza_bytes = 100\n", "limits.max_stanza_bytes"),
+            (
+                "[limits]\nmax_stanza_bytes = 100\n",
+                "limits.max_stanza_bytes",
+            ),
             ("[auth]\niterations = 1000\n", "auth.iterations"),
+            ("[auth]\nmechanisms = [\"DIGEST-MD5\"]\n", "auth.mechanisms"),
+            ("[auth]\nmechanisms = []\n", "auth.mechanisms"),
             ("[tls]\ncertificate = \"c.pem\"\n", "tls"),
-            ("[[components]]\ndomain = \"a@b\"\nsecret = \"0123456789abcdef\"\n", "components.domain"),
-            ("[[components]]\ndomain = \"c.example.com\"\nsecret = \"short\"\n", "components.secret"),
+            (
+                "[[components]]\ndomain = \"a@b\"\nsecret = \"0123456789abcdef\"\n",
+                "components.domain",
+            ),
+            (
+                "[[components]]\ndomain = \"c.example.com\"\nsecret = \"short\"\n",
+                "components.secret",
+            ),
         ] {
             let error = Config::parse(&format!("{MINIMAL}{extra}")).unwrap_err();
             assert!(error.to_string().contains(key), "{extra}: {error}");
@@ -310,7 +369,8 @@ mod tests {
         assert!(error.to_string().contains("domains"), "{error}");
         let error = Config::parse("domains = []\nstorage = \"x\"\n").unwrap_err();
         assert!(error.to_string().contains("domains"), "{error}");
-        let error = Config::parse(&format!("{MINIMAL}[limits]\nmax_connections = \"many\"\n")).unwrap_err();
+        let error =
+            Config::parse(&format!("{MINIMAL}[limits]\nmax_connections = \"many\"\n")).unwrap_err();
         assert!(error.to_string().contains("max_connections"), "{error}");
     }
 }

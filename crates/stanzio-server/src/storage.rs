@@ -34,6 +34,9 @@ pub enum StorageError {
         /// What this build knows.
         supported: i64,
     },
+    /// A stanza could not be written or read back.
+    #[error("stored stanza: {0}")]
+    Message(String),
     /// A lock was poisoned by a panic elsewhere.
     #[error("the storage lock was poisoned")]
     Poisoned,
@@ -55,6 +58,10 @@ pub struct StoredRosterItem {
     /// A contact's request is pending (RFC 6121 Appendix A "+PI" states),
     /// kept so it can be replayed at the next login (§3.1.3).
     pub pending_in: bool,
+    /// Whether the user's roster shows the item: an entry that only holds
+    /// a contact's pending request is not an item (RFC 6121 A.1, "None +
+    /// Pending In").
+    pub in_roster: bool,
     /// Groups.
     pub groups: Vec<String>,
 }
@@ -108,8 +115,11 @@ pub trait Storage: Send + Sync {
     /// # Errors
     ///
     /// Database failures.
-    fn put_roster_item(&self, owner: &BareJid, item: &StoredRosterItem)
-    -> Result<u64, StorageError>;
+    fn put_roster_item(
+        &self,
+        owner: &BareJid,
+        item: &StoredRosterItem,
+    ) -> Result<u64, StorageError>;
     /// Removes an item; returns the new roster version.
     ///
     /// # Errors
@@ -148,6 +158,14 @@ pub trait Storage: Send + Sync {
     ///
     /// Database failures.
     fn take_offline(&self, owner: &BareJid) -> Result<Vec<String>, StorageError>;
+    /// The server's secret for fake SCRAM records of unknown users: made
+    /// once, then the same across restarts (a changing fake salt for one
+    /// name would tell that the name does not exist).
+    ///
+    /// # Errors
+    ///
+    /// Database failures.
+    fn server_secret(&self) -> Result<Vec<u8>, StorageError>;
 }
 
 /// The schema this build writes (SQLite `user_version`).
@@ -176,6 +194,7 @@ CREATE TABLE roster (
     ask INTEGER NOT NULL,
     approved INTEGER NOT NULL,
     pending_in INTEGER NOT NULL,
+    in_roster INTEGER NOT NULL,
     groups TEXT NOT NULL,
     PRIMARY KEY (owner, contact)
 ) STRICT;
@@ -190,6 +209,7 @@ CREATE TABLE offline (
     xml TEXT NOT NULL
 ) STRICT;
 CREATE INDEX offline_owner ON offline(owner, id);
+CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) STRICT;
 ";
 
 /// Accounts, rosters, blocklists and offline messages in one SQLite file,
@@ -294,7 +314,10 @@ impl SqliteStorage {
         Ok(())
     }
 
-    fn bump_version(transaction: &rusqlite::Transaction<'_>, owner: &str) -> Result<u64, StorageError> {
+    fn bump_version(
+        transaction: &rusqlite::Transaction<'_>,
+        owner: &str,
+    ) -> Result<u64, StorageError> {
         transaction.execute(
             "INSERT INTO roster_versions (owner, version) VALUES (?1, 1) \
              ON CONFLICT(owner) DO UPDATE SET version = version + 1",
@@ -348,7 +371,8 @@ impl Storage for SqliteStorage {
 
     fn delete_account(&self, jid: &BareJid) -> Result<(), StorageError> {
         let connection = self.lock()?;
-        let deleted = connection.execute("DELETE FROM accounts WHERE jid = ?1", params![jid.as_str()])?;
+        let deleted =
+            connection.execute("DELETE FROM accounts WHERE jid = ?1", params![jid.as_str()])?;
         if deleted == 0 {
             return Err(StorageError::NoAccount(jid.to_string()));
         }
@@ -402,12 +426,12 @@ impl Storage for SqliteStorage {
             )
             .optional()?;
         let mut statement = connection.prepare(
-            "SELECT contact, name, subscription, ask, approved, pending_in, groups \
+            "SELECT contact, name, subscription, ask, approved, pending_in, in_roster, groups \
              FROM roster WHERE owner = ?1 ORDER BY contact",
         )?;
         let rows = statement.query_map(params![owner.as_str()], |row| {
             let contact: String = row.get(0)?;
-            let groups: String = row.get(6)?;
+            let groups: String = row.get(7)?;
             Ok((
                 contact,
                 StoredRosterItemRow {
@@ -416,6 +440,7 @@ impl Storage for SqliteStorage {
                     ask: row.get(3)?,
                     approved: row.get(4)?,
                     pending_in: row.get(5)?,
+                    in_roster: row.get(6)?,
                     groups,
                 },
             ))
@@ -433,6 +458,7 @@ impl Storage for SqliteStorage {
                     ask: row.ask,
                     approved: row.approved,
                     pending_in: row.pending_in,
+                    in_roster: row.in_roster,
                     groups: row
                         .groups
                         .split('\n')
@@ -456,10 +482,10 @@ impl Storage for SqliteStorage {
         let mut connection = self.lock()?;
         let transaction = connection.transaction()?;
         transaction.execute(
-            "INSERT INTO roster (owner, contact, name, subscription, ask, approved, pending_in, groups) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+            "INSERT INTO roster (owner, contact, name, subscription, ask, approved, pending_in, \
+             in_roster, groups) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
              ON CONFLICT(owner, contact) DO UPDATE SET name = ?3, subscription = ?4, ask = ?5, \
-             approved = ?6, pending_in = ?7, groups = ?8",
+             approved = ?6, pending_in = ?7, in_roster = ?8, groups = ?9",
             params![
                 owner.as_str(),
                 item.jid.as_str(),
@@ -468,6 +494,7 @@ impl Storage for SqliteStorage {
                 item.ask,
                 item.approved,
                 item.pending_in,
+                item.in_roster,
                 item.groups.join("\n")
             ],
         )?;
@@ -513,7 +540,10 @@ impl Storage for SqliteStorage {
         let mut connection = self.lock()?;
         let transaction = connection.transaction()?;
         if jids.is_empty() {
-            transaction.execute("DELETE FROM blocklist WHERE owner = ?1", params![owner.as_str()])?;
+            transaction.execute(
+                "DELETE FROM blocklist WHERE owner = ?1",
+                params![owner.as_str()],
+            )?;
         }
         for jid in jids {
             transaction.execute(
@@ -558,9 +588,36 @@ impl Storage for SqliteStorage {
             let rows = statement.query_map(params![owner.as_str()], |row| row.get(0))?;
             rows.collect::<Result<Vec<String>, _>>()?
         };
-        transaction.execute("DELETE FROM offline WHERE owner = ?1", params![owner.as_str()])?;
+        transaction.execute(
+            "DELETE FROM offline WHERE owner = ?1",
+            params![owner.as_str()],
+        )?;
         transaction.commit()?;
         Ok(messages)
+    }
+
+    fn server_secret(&self) -> Result<Vec<u8>, StorageError> {
+        self.secret_or_new()
+    }
+}
+
+impl SqliteStorage {
+    fn secret_or_new(&self) -> Result<Vec<u8>, StorageError> {
+        let mut fresh = [0u8; 32];
+        rand_core::RngCore::fill_bytes(
+            &mut rand_core::TryRngCore::unwrap_err(rand_core::OsRng),
+            &mut fresh,
+        );
+        let connection = self.lock()?;
+        connection.execute(
+            "INSERT OR IGNORE INTO settings (key, value) VALUES ('sasl_secret', ?1)",
+            params![fresh.as_slice()],
+        )?;
+        Ok(connection.query_row(
+            "SELECT value FROM settings WHERE key = 'sasl_secret'",
+            [],
+            |row| row.get(0),
+        )?)
     }
 }
 
@@ -570,6 +627,7 @@ struct StoredRosterItemRow {
     ask: bool,
     approved: bool,
     pending_in: bool,
+    in_roster: bool,
     groups: String,
 }
 
@@ -591,29 +649,54 @@ mod tests {
         let path = dir.path().join("db.sqlite");
         {
             let storage = SqliteStorage::open(&path, fast()).unwrap();
-            storage.create_account(&jid("juliet@capulet.lit"), "r0m30").unwrap();
+            storage
+                .create_account(&jid("juliet@capulet.lit"), "r0m30")
+                .unwrap();
             assert!(matches!(
                 storage.create_account(&jid("juliet@capulet.lit"), "again"),
                 Err(StorageError::AccountExists(_))
             ));
         }
         let bytes = std::fs::read(&path).unwrap();
-        assert!(!bytes.windows(5).any(|w| w == b"r0m30"), "no plaintext password on disk");
+        assert!(
+            !bytes.windows(5).any(|w| w == b"r0m30"),
+            "no plaintext password on disk"
+        );
         // A restart keeps the account.
         let storage = SqliteStorage::open(&path, fast()).unwrap();
         for hash in HashAlgorithm::STRONGEST_FIRST {
-            let record = storage.credentials(&jid("juliet@capulet.lit"), hash).unwrap().unwrap();
-            let expected = StoredCredentials::derive(hash, "r0m30", &record.salt, record.iterations).unwrap();
+            let record = storage
+                .credentials(&jid("juliet@capulet.lit"), hash)
+                .unwrap()
+                .unwrap();
+            let expected =
+                StoredCredentials::derive(hash, "r0m30", &record.salt, record.iterations).unwrap();
             assert_eq!(record.stored_key, expected.stored_key);
             assert_eq!(record.server_key, expected.server_key);
         }
-        storage.set_password(&jid("juliet@capulet.lit"), "new").unwrap();
-        let record = storage.credentials(&jid("juliet@capulet.lit"), HashAlgorithm::Sha256).unwrap().unwrap();
-        let new = StoredCredentials::derive(HashAlgorithm::Sha256, "new", &record.salt, record.iterations).unwrap();
+        storage
+            .set_password(&jid("juliet@capulet.lit"), "new")
+            .unwrap();
+        let record = storage
+            .credentials(&jid("juliet@capulet.lit"), HashAlgorithm::Sha256)
+            .unwrap()
+            .unwrap();
+        let new = StoredCredentials::derive(
+            HashAlgorithm::Sha256,
+            "new",
+            &record.salt,
+            record.iterations,
+        )
+        .unwrap();
         assert_eq!(record.stored_key, new.stored_key);
         storage.delete_account(&jid("juliet@capulet.lit")).unwrap();
         assert!(!storage.account_exists(&jid("juliet@capulet.lit")).unwrap());
-        assert!(storage.credentials(&jid("juliet@capulet.lit"), HashAlgorithm::Sha1).unwrap().is_none());
+        assert!(
+            storage
+                .credentials(&jid("juliet@capulet.lit"), HashAlgorithm::Sha1)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -628,27 +711,66 @@ mod tests {
             ask: false,
             approved: false,
             pending_in: false,
+            in_roster: true,
             groups: vec!["Friends".into(), "Lovers".into()],
         };
         {
             let storage = SqliteStorage::open(&path, fast()).unwrap();
             storage.create_account(&owner, "x").unwrap();
             assert_eq!(storage.put_roster_item(&owner, &item).unwrap(), 1);
-            storage.block(&owner, &["tybalt@capulet.lit".into(), "montague.lit".into()]).unwrap();
+            storage
+                .block(
+                    &owner,
+                    &["tybalt@capulet.lit".into(), "montague.lit".into()],
+                )
+                .unwrap();
             storage.unblock(&owner, &["montague.lit".into()]).unwrap();
             assert!(storage.store_offline(&owner, "<message/>", 2).unwrap());
-            assert!(storage.store_offline(&owner, "<message id='2'/>", 2).unwrap());
-            assert!(!storage.store_offline(&owner, "<message id='3'/>", 2).unwrap(), "bounded");
+            assert!(
+                storage
+                    .store_offline(&owner, "<message id='2'/>", 2)
+                    .unwrap()
+            );
+            assert!(
+                !storage
+                    .store_offline(&owner, "<message id='3'/>", 2)
+                    .unwrap(),
+                "bounded"
+            );
         }
         let storage = SqliteStorage::open(&path, fast()).unwrap();
         assert_eq!(storage.roster(&owner).unwrap(), (1, vec![item.clone()]));
         assert_eq!(storage.blocklist(&owner).unwrap(), ["tybalt@capulet.lit"]);
-        assert_eq!(storage.take_offline(&owner).unwrap(), ["<message/>", "<message id='2'/>"]);
+        assert_eq!(
+            storage.take_offline(&owner).unwrap(),
+            ["<message/>", "<message id='2'/>"]
+        );
         assert!(storage.take_offline(&owner).unwrap().is_empty());
         assert_eq!(storage.remove_roster_item(&owner, &item.jid).unwrap(), 2);
         assert_eq!(storage.roster(&owner).unwrap(), (2, vec![]));
         storage.unblock(&owner, &[]).unwrap();
         assert!(storage.blocklist(&owner).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_server_secret_is_made_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let first = SqliteStorage::open(&path, fast())
+            .unwrap()
+            .server_secret()
+            .unwrap();
+        let again = SqliteStorage::open(&path, fast())
+            .unwrap()
+            .server_secret()
+            .unwrap();
+        assert_eq!(first.len(), 32);
+        assert_eq!(first, again);
+        let other = SqliteStorage::in_memory(fast())
+            .unwrap()
+            .server_secret()
+            .unwrap();
+        assert_ne!(first, other);
     }
 
     #[test]
