@@ -15,7 +15,11 @@ use stanzio_stream::{ClientConfig, ServerConfig};
 type Session = (Vec<String>, Vec<String>, Vec<u8>, Vec<u8>);
 
 fn session(split: Vec<usize>) -> Session {
-    let client = ClientConfig::new("juliet@capulet.lit/balcony".parse().unwrap(), "r0m30", TestRng(1));
+    let client = ClientConfig::new(
+        "juliet@capulet.lit/balcony".parse().unwrap(),
+        "r0m30",
+        TestRng(1),
+    );
     let server = ServerConfig::new(["capulet.lit"], b"s".to_vec());
     let mut pair = Pair::new(client, server, Accounts::new(&[("juliet", "r0m30")]));
     pair.split = split;
@@ -31,17 +35,31 @@ fn session(split: Vec<usize>) -> Session {
     pair.drive();
     for i in 0..3 {
         pair.client
-            .send(Message::chat("romeo@montague.lit".parse::<Jid>().unwrap(), format!("to romeo {i}")))
+            .send(Message::chat(
+                "romeo@montague.lit".parse::<Jid>().unwrap(),
+                format!("to romeo {i}"),
+            ))
             .unwrap();
         pair.server
-            .send(Message::chat("juliet@capulet.lit/balcony".parse::<Jid>().unwrap(), format!("to juliet {i}")))
+            .send(Message::chat(
+                "juliet@capulet.lit/balcony".parse::<Jid>().unwrap(),
+                format!("to juliet {i}"),
+            ))
             .unwrap();
     }
     pair.drive();
     pair.client.close();
     pair.drive();
-    let client_events = pair.client_events.iter().map(|e| format!("{e:?}")).collect();
-    let server_events = pair.server_events.iter().map(|e| format!("{e:?}")).collect();
+    let client_events = pair
+        .client_events
+        .iter()
+        .map(|e| format!("{e:?}"))
+        .collect();
+    let server_events = pair
+        .server_events
+        .iter()
+        .map(|e| format!("{e:?}"))
+        .collect();
     let (to_server, to_client) = wire.borrow().clone();
     (client_events, server_events, to_server, to_client)
 }
