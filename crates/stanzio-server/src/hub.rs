@@ -219,13 +219,7 @@ impl State {
         im.session_ended(store, jid);
         let account = jid.to_bare();
         for stanza in undelivered {
-            if let Stanza::Message(message) = stanza
-                && keeps_offline(&message)
-            {
-                if let Err(error) = self.store.store_offline(&account, message) {
-                    tracing::warn!(%account, %error, "an undelivered message is lost");
-                }
-            }
+            self.undeliverable(&account, stanza);
         }
     }
 
@@ -261,10 +255,9 @@ impl State {
     fn undeliverable(&mut self, account: &BareJid, stanza: Stanza) {
         if let Stanza::Message(message) = stanza
             && keeps_offline(&message)
+            && let Err(error) = self.store.store_offline(account, message)
         {
-            if let Err(error) = self.store.store_offline(account, message) {
-                tracing::warn!(%account, %error, "an undelivered message is lost");
-            }
+            tracing::warn!(%account, %error, "an undelivered message is lost");
         }
     }
 

@@ -1,6 +1,12 @@
 //! A client that stops reading cannot make the server's memory grow: past
 //! the output limit the stream ends with `policy-violation` and the caller
 //! gets back what was not delivered.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers fail loudly
 
 use stanzio_jid::Jid;
 use stanzio_stanza::Message;

@@ -1,4 +1,10 @@
 //! XEP-0114 both ways: a component and the server's acceptor.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers fail loudly
 
 use stanzio_jid::{BareJid, Jid};
 use stanzio_stanza::{Message, Stanza};

@@ -1,5 +1,12 @@
 //! What the server lets a client be: stamped `from`, `invalid-from` for a
 //! claimed address, nothing before authentication, no authzid by default.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::disallowed_methods
+)] // test helpers fail loudly; the tests without a pair read the clock once
 
 use std::time::Instant;
 

@@ -1,5 +1,11 @@
 //! Client and server machines back to back: every SCRAM mechanism with and
 //! without channel binding, each binding type, with and without XEP-0474.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers fail loudly
 
 use stanzio_sasl::{
     ChannelBindingType, ClientPolicy, HashAlgorithm, Mechanism, TlsInfo, TlsVersion,

@@ -1,5 +1,11 @@
 //! XEP-0198 across a dropped connection, both machines: stanzas in flight
 //! both ways when the transport dies are neither lost nor delivered twice.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers fail loudly
 
 use stanzio_jid::Jid;
 use stanzio_stanza::{Message, Stanza};

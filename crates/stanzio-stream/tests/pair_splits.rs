@@ -1,6 +1,12 @@
 //! Any split of the bytes, on either side, gives the same events and the
 //! same bytes: a whole session (login, SM, messages both ways, close)
 //! replayed under random splits.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers fail loudly
 
 use std::cell::RefCell;
 use std::rc::Rc;

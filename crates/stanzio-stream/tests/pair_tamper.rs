@@ -1,4 +1,10 @@
 //! A man in the middle between the real client and server machines.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers fail loudly
 
 use stanzio_sasl::{ChannelBindingType, TlsInfo, TlsVersion};
 use stanzio_stanza::{StreamCondition, StreamError};

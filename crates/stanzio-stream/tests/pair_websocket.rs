@@ -1,5 +1,11 @@
 //! RFC 7395 both ways: `<open/>`, one element per message, no STARTTLS and
 //! no white-space keepalives, `<close/>`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test helpers fail loudly
 
 use std::cell::RefCell;
 use std::rc::Rc;
