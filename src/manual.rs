@@ -63,3 +63,43 @@
 //! library is this manual. Comparison crates (`xmpp-parsers`, `jid`, `sasl`)
 //! are its dev-dependencies only; no library crate of stanzio depends on
 //! them.
+//!
+//! # The two connection machines share everything but their negotiation
+//!
+//! [`stanzio_stream::ClientConnection`] and
+//! [`stanzio_stream::ServerConnection`] are separate state machines, one
+//! state per negotiation step, because the roles answer each other rather
+//! than mirror each other (the client picks a mechanism and proves; the
+//! server offers, asks the application for records, and decides). Below the
+//! negotiation they share one implementation of everything else:
+//!
+//! - the framing (a private `transport` module): one decoder over the stream
+//!   reader or the RFC 7395 frame reader, one outbox that keeps WebSocket
+//!   message boundaries and gives back the capacity of a large stanza;
+//! - the negotiation elements ([`stanzio_stream::elements`]): typed readers
+//!   and writers of features, STARTTLS, SASL, bind, session, stream
+//!   management and the component handshake, and the features as values with
+//!   flags ([`stanzio_stream::elements::features::FeatureKind`]: restarts the
+//!   stream, needs TLS, needs authentication);
+//! - XEP-0198 counting (`h` modulo 2³², acks, the resend on resumption) and
+//!   the [`stanzio_stream::ResumptionState`] a dropped session leaves;
+//! - stanza parsing in the stream's context
+//!   ([`stanzio_stanza::StreamContext`]).
+//!
+//! A server-to-server stream will be a third machine over the same pieces;
+//! the SASL machines are the same on both sides already (stanzio-sasl). Why
+//! not one generic negotiation loop: the steps differ in who acts and what
+//! they wait for (the server waits for the application's account lookups,
+//! the client for nothing but the peer), and a loop generic over both read
+//! worse than two machines of a few hundred lines each, which the
+//! `testing::Pair` checks against each other.
+//!
+//! # Time, input and output are bounded per connection
+//!
+//! `handle_input` returns how many bytes it consumed and stops once a
+//! configured number of events wait (or, on the server, while an account
+//! lookup is pending), so one chunk of ten thousand tiny stanzas cannot queue
+//! unbounded work; the caller feeds the rest after draining. Output waiting
+//! for `poll_transmit` is bounded too: a client's `send` refuses with
+//! `QueueFull`, and a server ends a stream whose peer does not read with
+//! `policy-violation`, handing every undelivered stanza back.
