@@ -784,6 +784,11 @@ impl Harness {
             self.now = self.now.max(deadline);
             self.client.handle_timeout(self.now);
             self.drive();
+            // A deadline still due after handle_timeout would have an
+            // adapter spin.
+            if let Some(next) = self.client.poll_timeout() {
+                assert!(next > self.now, "handle_timeout left a deadline due");
+            }
         }
         self.now = end;
         self.client.handle_timeout(self.now);
