@@ -209,3 +209,84 @@ fn resumption_state_of_another_account_is_refused() {
         stanzio_stream::ConfigError::ResumptionForOtherAccount("alice@localhost".into())
     );
 }
+
+#[test]
+fn a_reconnect_that_fails_before_resuming_keeps_the_state() {
+    let state = broken_session();
+    let mut harness = Harness::new(
+        client_config(2).with_resumption(state.clone()),
+        Shape::prosody(),
+    );
+    let starttls = harness.server.shape.features_plain.clone();
+    harness.tamper = Some(Box::new(move |dir, bytes| {
+        if dir == common::Dir::ToClient {
+            *bytes = String::from_utf8_lossy(bytes)
+                .replace(&starttls, "")
+                .into_bytes();
+        }
+    }));
+    harness.drive();
+    assert_eq!(
+        harness.disconnect_error(),
+        Some(&ConnectionError::TlsNotOffered)
+    );
+    assert_eq!(harness.client.take_resumption(), Some(state));
+}
+
+#[test]
+fn a_reconnect_that_dies_while_resuming_keeps_the_state() {
+    let state = broken_session();
+    let mut harness = Harness::new(
+        client_config(2).with_resumption(state.clone()),
+        Shape::prosody(),
+    );
+    // The server never answers <resume/>.
+    harness.server.resume_answer = Some(String::new());
+    harness.drive();
+    let wrote = String::from_utf8_lossy(&harness.client_wrote).into_owned();
+    assert!(wrote.contains("<resume "), "{wrote}");
+    harness.client.handle_transport_closed(harness.now);
+    harness.drive();
+    assert_eq!(harness.client.take_resumption(), Some(state));
+}
+
+#[test]
+fn closing_while_resuming_hands_the_stanzas_back() {
+    let state = broken_session();
+    let mut harness = Harness::new(client_config(2).with_resumption(state), Shape::prosody());
+    harness.server.resume_answer = Some(String::new());
+    harness.drive();
+    harness.client.close();
+    harness.drive();
+    let undelivered: Vec<_> = harness
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Undelivered { stanzas } => Some(ids(stanzas)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(undelivered, [vec!["m2", "m3"]], "{:#?}", harness.events);
+}
+
+#[test]
+fn a_resumed_count_too_high_hands_the_stanzas_back() {
+    let state = broken_session();
+    let mut harness = Harness::new(client_config(2).with_resumption(state), Shape::prosody());
+    harness.server.resume_answer =
+        Some("<resumed xmlns='urn:xmpp:sm:3' previd='c20tMQ==' h='9'/>".into());
+    harness.drive();
+    assert!(matches!(
+        harness.disconnect_error(),
+        Some(ConnectionError::HandledCountTooHigh(_))
+    ));
+    let undelivered: Vec<_> = harness
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Undelivered { stanzas } => Some(ids(stanzas)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(undelivered, [vec!["m2", "m3"]], "{:#?}", harness.events);
+}

@@ -70,6 +70,19 @@ pub enum ClientEvent {
         /// acknowledged, oldest first.
         unacked: Vec<Stanza>,
     },
+    /// Stanzas given to [`send`](super::ClientConnection::send) that may
+    /// not have reached the server, handed back as the connection ends,
+    /// just before `Disconnected`, oldest first: those still waiting for
+    /// the session to come online (never written), and, with stream
+    /// management, those the server never acknowledged, unless the session
+    /// failed and can be resumed: then
+    /// [`take_resumption`](super::ClientConnection::take_resumption) holds
+    /// them. Without stream management, what was written cannot be known
+    /// to be lost or not, and is not repeated here.
+    Undelivered {
+        /// The stanzas, oldest first.
+        stanzas: Vec<Stanza>,
+    },
     /// The server acknowledged this stanza (XEP-0198 §4).
     Acked(Stanza),
     /// A stanza arrived.

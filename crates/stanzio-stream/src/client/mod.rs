@@ -83,6 +83,11 @@ use config::Role;
 /// timeout passed) end the connection: the stream error RFC 6120 names is
 /// queued for the server, [`ClientEvent::Disconnected`] is reported, and
 /// the error is sticky. *Caller errors* ([`SendError`]) change nothing.
+///
+/// However the connection ends, no stanza given to [`send`](Self::send)
+/// is dropped silently: a resumable session keeps the unacknowledged ones
+/// for [`take_resumption`](Self::take_resumption), and everything else
+/// that may not have arrived comes back in [`ClientEvent::Undelivered`].
 pub struct ClientConnection {
     config: ClientConfig,
     decoder: Decoder,
@@ -448,8 +453,12 @@ impl ClientConnection {
                 self.timers.closing(self.config.close_timeout);
                 if self.peer_closed {
                     self.finish(None);
-                } else {
-                    self.phase = Phase::Closing;
+                } else if let Phase::Resuming(state) =
+                    std::mem::replace(&mut self.phase, Phase::Closing)
+                {
+                    // Closing gives up the resumption: its stanzas go back
+                    // to the application when the close completes.
+                    self.config.resumption = Some(*state);
                 }
             }
         }
@@ -457,11 +466,18 @@ impl ClientConnection {
 
     /// Takes what is needed to resume this session on a new connection
     /// (XEP-0198 §5), once this one failed; give it to the next connection
-    /// with [`ClientConfig::with_resumption`]. `None` after a clean close,
-    /// without resumable stream management, or while the connection lives.
+    /// with [`ClientConfig::with_resumption`]. A connection that was given
+    /// a state and failed before the server answered `<resume/>` gives the
+    /// same state back, so that the next attempt can try again. `None`
+    /// after a clean close, without resumable stream management (then
+    /// [`ClientEvent::Undelivered`] handed the unacknowledged stanzas
+    /// back), or while the connection lives.
     pub fn take_resumption(&mut self) -> Option<ResumptionState> {
         if !matches!(self.phase, Phase::Closed) || self.error.is_none() {
             return None;
+        }
+        if let Some(state) = self.config.resumption.take() {
+            return Some(state);
         }
         let jid = self.jid.clone()?.try_into_full().ok()?;
         self.sm.take_resumption(jid)
@@ -885,8 +901,31 @@ impl ClientConnection {
         self.finish(Some(error));
     }
 
+    /// The connection is over. Nothing the application sent is dropped
+    /// silently: what a failed connection can resume stays for
+    /// [`take_resumption`](Self::take_resumption) (an attempt that never
+    /// got its `<resumed/>` keeps the state it was given); everything else
+    /// that may not have reached the server goes back in
+    /// [`ClientEvent::Undelivered`].
     fn finish(&mut self, error: Option<ConnectionError>) {
-        self.phase = Phase::Closed;
+        if let Phase::Resuming(state) = std::mem::replace(&mut self.phase, Phase::Closed) {
+            self.config.resumption = Some(*state);
+        }
+        let mut undelivered: Vec<Stanza> = self.queued.drain(..).collect();
+        if error.is_none() {
+            // A clean end: nothing will be resumed.
+            if let Some(state) = self.config.resumption.take() {
+                undelivered.extend(state.unacked);
+            }
+            undelivered.extend(self.sm.take_unacked());
+        } else if !self.sm.is_resumable() {
+            undelivered.extend(self.sm.take_unacked());
+        }
+        if !undelivered.is_empty() {
+            self.events.push_back(ClientEvent::Undelivered {
+                stanzas: undelivered,
+            });
+        }
         self.events.push_back(ClientEvent::Disconnected(error));
     }
 

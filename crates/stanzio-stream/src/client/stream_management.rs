@@ -45,6 +45,20 @@ impl SmLink {
         }
     }
 
+    /// Whether the server enabled resumption (`<enabled resume/>` with an
+    /// id).
+    pub(super) fn is_resumable(&self) -> bool {
+        matches!(self, SmLink::On(managed) if managed.enabled.as_ref().is_some_and(|e| e.resumable))
+    }
+
+    /// Takes the stanzas sent and not acknowledged, oldest first.
+    pub(super) fn take_unacked(&mut self) -> Vec<Stanza> {
+        match self {
+            SmLink::Off => Vec::new(),
+            SmLink::On(managed) => std::mem::take(&mut managed.counters.unacked).into(),
+        }
+    }
+
     pub(super) fn is_enabled(&self) -> bool {
         matches!(self, SmLink::On(managed) if managed.enabled.is_some())
     }
@@ -233,6 +247,13 @@ impl ClientConnection {
                         .events
                         .extend(acked.into_iter().map(ClientEvent::Acked)),
                     Err(too_high) => {
+                        // The session is not resumed: its stanzas go back
+                        // to the application (`Undelivered`).
+                        self.sm = SmLink::On(Box::new(Managed {
+                            counters,
+                            enabled: None,
+                            since_request: 0,
+                        }));
                         self.handled_count_too_high(too_high);
                         return;
                     }
