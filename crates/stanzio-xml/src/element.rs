@@ -90,6 +90,10 @@ pub struct Element {
     strings: String,
     nodes: Vec<NodeRecord>,
     attrs: Vec<AttrRecord>,
+    /// The node count when an element last closed: a text node before it
+    /// belongs to the closed element, so text that follows never merges
+    /// into it (`<b>t</b>u` is two texts, `t` in `b` and `u` after it).
+    text_sealed: u32,
 }
 
 impl Element {
@@ -171,6 +175,7 @@ impl Element {
             strings: String::with_capacity(other.strings.len().min(KEPT_STRING_BYTES)),
             nodes: Vec::with_capacity(other.nodes.len().min(KEPT_NODES)),
             attrs: Vec::with_capacity(other.attrs.len().min(KEPT_ATTRS)),
+            text_sealed: 0,
         }
     }
 
@@ -179,6 +184,7 @@ impl Element {
         self.strings.clear();
         self.nodes.clear();
         self.attrs.clear();
+        self.text_sealed = 0;
     }
 
     /// Gives back room beyond what [`Element::with_room_for`] would give.
@@ -270,6 +276,7 @@ impl Element {
         if let Some(NodeRecord::Element { end, .. }) = self.nodes.get_mut(index) {
             *end = after;
         }
+        self.text_sealed = after;
     }
 
     /// Appends text, merging with a directly preceding text node so that
@@ -279,7 +286,9 @@ impl Element {
             return;
         }
         let at_end = self.strings.len() as u32;
+        let after_last_close = self.nodes.len() as u32 > self.text_sealed;
         if let Some(NodeRecord::Text(span)) = self.nodes.last_mut()
+            && after_last_close
             && span.start + span.len == at_end
         {
             self.strings.push_str(text);
@@ -435,9 +444,9 @@ impl<'a> ElementRef<'a> {
     fn record(&self) -> (Span, Span, u32) {
         match self.doc.nodes.get(self.index) {
             Some(NodeRecord::Element { name, ns, end, .. }) => (*name, *ns, *end),
-            // Views are only made for element nodes; an empty record keeps
-            // this total without a panic path.
-            _ => (Span::default(), Span::default(), self.index as u32 + 1),
+            // Views are made for element nodes, or for the root of an empty
+            // `Element::default()`: an empty record with no children.
+            _ => (Span::default(), Span::default(), 0),
         }
     }
 
@@ -536,6 +545,7 @@ impl<'a> ElementRef<'a> {
             strings: String::with_capacity(size.strings),
             nodes: Vec::with_capacity(size.nodes),
             attrs: Vec::with_capacity(size.attrs),
+            text_sealed: 0,
         };
         element.append_subtree(*self, None);
         element
@@ -789,6 +799,33 @@ mod tests {
             .unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn is_needs_both_name_and_namespace() {
+        let m = sample();
+        assert!(m.is("message", "jabber:client"));
+        assert!(!m.is("message", "urn:other"));
+        assert!(!m.is("iq", "jabber:client"));
+    }
+
+    #[test]
+    fn an_empty_element_has_no_name_and_no_children() {
+        let empty = Element::default();
+        assert_eq!((empty.name(), empty.ns()), ("", ""));
+        assert_eq!(empty.root().nodes().count(), 0);
+        assert_eq!(empty.root().text(), "");
+    }
+
+    #[test]
+    fn shrink_to_fit_gives_back_spare_room() {
+        let mut m = sample();
+        m.strings.reserve(1000);
+        m.nodes.reserve(100);
+        m.attrs.reserve(100);
+        m.shrink_to_fit();
+        assert_eq!(m.heap_bytes(), m.used_bytes());
+        assert_eq!(m, sample());
     }
 
     #[test]

@@ -9,7 +9,9 @@
 mod common;
 
 use common::{OPEN, read_all};
-use stanzio_xml::{ContentNamespace, NS_STREAM, NS_XML, StreamEvent, StreamHeader};
+use stanzio_xml::{
+    ContentNamespace, Limits, NS_STREAM, NS_XML, StreamEvent, StreamHeader, StreamReader,
+};
 
 #[test]
 fn header_fields_are_reported() {
@@ -301,4 +303,30 @@ fn malformed_or_second_xml_declarations_are_refused() {
         let error = after_declaration(declaration).unwrap_err();
         assert_eq!(error.condition(), condition, "{declaration}: {error:?}");
     }
+}
+
+/// Text after a child's end tag is the parent's, not the child's: a
+/// pretty-printed `<body>hi</body>\n</message>` has the body "hi".
+#[test]
+fn text_after_a_closed_child_belongs_to_the_parent() {
+    let mut reader = StreamReader::new(Limits::default());
+    let mut input: &[u8] = b"<stream:stream xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams'>\
+        <message><body>hi</body>\n  <b><c>t</c>u</b>v</message>";
+    let mut element = None;
+    while let Some(event) = reader.read(&mut input).unwrap() {
+        if let StreamEvent::Element(e) = event {
+            element = Some(e);
+        }
+    }
+    let element = element.unwrap();
+    let root = element.root();
+    assert_eq!(
+        root.get_child("body", "jabber:client").unwrap().text(),
+        "hi"
+    );
+    let b = root.get_child("b", "jabber:client").unwrap();
+    assert_eq!(b.get_child("c", "jabber:client").unwrap().text(), "t");
+    assert_eq!(b.text(), "u");
+    assert_eq!(root.text(), "\n  v");
 }
