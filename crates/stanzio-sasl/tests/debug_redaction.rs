@@ -66,6 +66,9 @@ fn client_machines_hide_the_password_and_binding_data() {
 #[test]
 fn server_machines_hide_the_secret_and_the_plain_password() {
     let config = ServerConfig::new(SECRET);
+    let debug = format!("{config:?}");
+    assert!(debug.contains("records: RecordParameters"), "{debug}");
+    assert_hidden(&debug, SECRET);
     let server = ServerMechanism::new(
         &config,
         &config.offer(Some(&tls())),
