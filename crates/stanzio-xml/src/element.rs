@@ -818,6 +818,39 @@ mod tests {
     }
 
     #[test]
+    fn nodes_end_even_under_an_unclosed_element() {
+        // Only the reader's and builder's own mistakes could leave an
+        // element open; iterating must still end rather than loop.
+        let mut e = Element::default();
+        let name = e.push_str("a");
+        e.open_element(name, Span::default());
+        e.open_element(name, Span::default());
+        e.push_text("t");
+        e.close_element(0);
+        let mut walked = 0;
+        let mut pending = vec![e.root()];
+        while let Some(element) = pending.pop() {
+            for node in element.nodes().take(10) {
+                walked += 1;
+                if let Node::Element(child) = node {
+                    pending.push(child);
+                }
+            }
+            assert!(walked < 10, "a node repeats");
+        }
+        // The unclosed child, then the text it would have held.
+        assert_eq!(walked, 2);
+    }
+
+    #[test]
+    fn debug_shows_the_element_as_xml() {
+        assert_eq!(
+            format!("{:?}", sample().root().get_child("x", "urn:x").unwrap()),
+            "<x xmlns='urn:x' a='1'/>"
+        );
+    }
+
+    #[test]
     fn shrink_to_fit_gives_back_spare_room() {
         let mut m = sample();
         m.strings.reserve(1000);
