@@ -35,6 +35,69 @@
 //! management with versions, carbons copies and disco#info, over a
 //! caller-owned [`AccountStore`].
 //!
+//! # The run loop
+//!
+//! Both machines are fed and drained the same way: after every input
+//! (`handle_stanza`, `handle_timeout`) or command, drain what they queued
+//! (`poll_transmit` or `poll_output`, then `poll_event`) before the next
+//! input, and sleep no longer than `poll_timeout`. In a client, the stanzas
+//! come from the stream layer (`stanzio_stream::ClientEvent::Stanza`) and
+//! go back to it (`ClientConnection::send`); in a server, each bound
+//! session's `ServerEvent::Stanza` goes to [`ImServer::handle_stanza`] and
+//! each [`server::ServerOutput::Deliver`] to that session's `send`. Here
+//! both run in memory:
+//!
+//! ```
+//! use std::time::Instant;
+//! use stanzio_im::server::ServerOutput;
+//! use stanzio_im::{ImClient, ImClientConfig, ImEvent, ImServer, ImServerConfig, MemoryStore};
+//! use stanzio_jid::FullJid;
+//! use stanzio_stanza::Presence;
+//! # struct Rng(u64);
+//! # impl rand_core::RngCore for Rng {
+//! #     fn next_u32(&mut self) -> u32 { self.next_u64() as u32 }
+//! #     fn next_u64(&mut self) -> u64 { self.0 += 1; self.0 }
+//! #     fn fill_bytes(&mut self, d: &mut [u8]) { for b in d { *b = self.next_u64() as u8 } }
+//! # }
+//! # impl rand_core::CryptoRng for Rng {}
+//! # let now = Instant::now();
+//!
+//! let mut store = MemoryStore::new();
+//! store.add_account("juliet@capulet.lit".parse()?);
+//! let mut server = ImServer::new(ImServerConfig::new(["capulet.lit"]));
+//! let juliet: FullJid = "juliet@capulet.lit/balcony".parse()?;
+//! server.session_started(juliet.clone());
+//! let mut client = ImClient::new(ImClientConfig::new(juliet.clone()), Rng(1));
+//!
+//! let request = client.fetch_roster(now)?;
+//! client.send_presence(Presence::available());
+//! loop {
+//!     let mut moved = false;
+//!     while let Some(stanza) = client.poll_transmit() {
+//!         moved = true;
+//!         server.handle_stanza(&mut store, &juliet, stanza);
+//!     }
+//!     while let Some(output) = server.poll_output() {
+//!         moved = true;
+//!         if let ServerOutput::Deliver { to, stanza } = output {
+//!             assert_eq!(to, juliet);
+//!             client.handle_stanza(stanza);
+//!         }
+//!     }
+//!     if !moved {
+//!         break;
+//!     }
+//! }
+//! assert_eq!(
+//!     client.poll_event(),
+//!     Some(ImEvent::RosterReceived { request, version: None })
+//! );
+//! // The server reflects her own presence (RFC 6121 §4.2.2).
+//! assert!(matches!(client.poll_event(), Some(ImEvent::Presence(_))));
+//! assert!(client.presence().is_available(&juliet.to_bare()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Payloads
 //!
 //! [`payload`] reads and writes the elements both sides speak: roster

@@ -82,3 +82,34 @@ fn a_directed_unavailable_ends_the_bookkeeping() {
     // Nothing more: the nurse had the unavailable already.
     assert!(presences_from(&hub.take_delivered(&nurse), "juliet@verona.lit/balcony").is_empty());
 }
+
+/// RFC 6121 §4.5.2: a session that only sent directed presence never
+/// announced itself to the contacts, so its end concerns only the
+/// directed presence.
+#[test]
+fn a_session_never_available_ends_only_its_directed_presence() {
+    let mut hub = Hub::new("verona.lit", &["juliet", "romeo", "nurse"]);
+    let juliet = hub.log_in("juliet@verona.lit/balcony");
+    let romeo = hub.log_in("romeo@verona.lit/orchard");
+    let nurse = hub.log_in("nurse@verona.lit/kitchen");
+    hub.client(&romeo).subscribe(jid("juliet@verona.lit"));
+    hub.run();
+    hub.client(&juliet).approve(jid("romeo@verona.lit"));
+    hub.run();
+    let quiet = hub.connect("juliet@verona.lit/quiet");
+    hub.client(&quiet)
+        .send_presence(Presence::available().with_to(jid("nurse@verona.lit/kitchen")));
+    hub.run();
+    hub.delivered.clear();
+    hub.disconnect(&quiet);
+    assert_eq!(
+        presences_from(&hub.take_delivered(&nurse), "juliet@verona.lit/quiet"),
+        [PresenceType::Unavailable]
+    );
+    for other in [&romeo, &juliet] {
+        assert!(
+            presences_from(&hub.take_delivered(other), "juliet@verona.lit/quiet").is_empty(),
+            "{other}"
+        );
+    }
+}

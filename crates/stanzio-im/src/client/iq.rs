@@ -296,6 +296,7 @@ mod tests {
             tracker.start(&mut Counting(0x40), now, None, Purpose::Ping),
             Err(Full)
         );
+        assert_eq!(tracker.len(), 2);
         assert_eq!(tracker.next_deadline(), Some(now + Duration::from_secs(5)));
         assert!(tracker.expire(now + Duration::from_secs(4)).is_empty());
         assert_eq!(tracker.expire(now + Duration::from_secs(5)).len(), 2);

@@ -1,7 +1,7 @@
 //! Typed readers and writers for the IQ and message payloads this crate
-//! speaks, on [`stanzio_xml::Element`]: each type reads itself from an
-//! [`ElementRef`] (`from_element`) and writes itself as an [`Element`]
-//! (`to_element`), and `from_element(to_element(x)) == x`.
+//! speaks: each type reads itself from an [`ElementRef`] (`from_element`)
+//! and writes itself as a [`stanzio_xml::Element`] (`to_element`), and
+//! `from_element(to_element(x)) == x`.
 
 mod blocking;
 mod carbons;

@@ -1060,7 +1060,8 @@ impl ImServer {
         let Some(session) = self.session_mut(sender) else {
             return Ok(());
         };
-        let initial = available && session.presence.is_none();
+        let was_available = session.presence.is_some();
+        let initial = available && !was_available;
         let directed = if available {
             session.presence = Some(presence.clone());
             Vec::new()
@@ -1069,19 +1070,24 @@ impl ImServer {
             // §4.6.3: unavailable also goes wherever directed presence went.
             std::mem::take(&mut session.directed)
         };
+        for to in directed {
+            if !blocklist.is_blocked(&to) {
+                let mut copy = presence.clone();
+                copy.to = Some(to);
+                self.deliver_presence(store, copy)?;
+            }
+        }
+        // §4.5.2: a session that never was available has nothing to end
+        // for its contacts and the account's sessions.
+        if !available && !was_available {
+            return Ok(());
+        }
         // §4.2.2, §4.4.2: to every contact subscribed to the user.
         for entry in &entries {
             let contact = Jid::from(entry.jid.clone());
             if entry.state.subscription().has_from() && !blocklist.is_blocked(&contact) {
                 let mut copy = presence.clone();
                 copy.to = Some(contact);
-                self.deliver_presence(store, copy)?;
-            }
-        }
-        for to in directed {
-            if !blocklist.is_blocked(&to) {
-                let mut copy = presence.clone();
-                copy.to = Some(to);
                 self.deliver_presence(store, copy)?;
             }
         }

@@ -64,7 +64,7 @@ impl RosterEntry {
 ///
 /// Every method may fail (a database); the server then answers the
 /// request at hand with `internal-server-error` and reports
-/// [`ServerOutput::StorageFailed`](super::ServerOutput::StorageFailed).
+/// [`ServerOutput::InternalError`](super::ServerOutput::InternalError).
 pub trait AccountStore {
     /// Why an operation failed.
     type Error: std::fmt::Display;
