@@ -63,6 +63,14 @@ pub struct ImServerConfig {
     /// How many directed presences (RFC 6121 §4.6) one session may have
     /// outstanding; more are refused with `resource-constraint`.
     pub max_directed_presences: usize,
+    /// How many roster entries one account may have (pending requests from
+    /// others included): a roster set or a request beyond it is refused
+    /// with `resource-constraint`, an incoming request dropped, so that
+    /// strangers cannot grow an account's storage without bound.
+    pub max_roster_entries: usize,
+    /// How many blocklist entries one account may have; a block beyond it
+    /// is refused with `resource-constraint`.
+    pub max_blocklist_items: usize,
 }
 
 impl ImServerConfig {
@@ -90,6 +98,8 @@ impl ImServerConfig {
                 .to_vec(),
             pre_approval: true,
             max_directed_presences: 64,
+            max_roster_entries: 5000,
+            max_blocklist_items: 5000,
         }
     }
 }
@@ -585,6 +595,9 @@ impl ImServer {
         if item.subscription == Subscription::Remove {
             return self.roster_remove(store, sender, iq, existing);
         }
+        if existing.is_none() && self.roster_full(store, &account)? {
+            return Ok(iq.error_reply(StanzaError::new(Condition::ResourceConstraint), &ctx));
+        }
         let mut entry = existing
             .clone()
             .unwrap_or_else(|| RosterEntry::new(item.jid.clone()));
@@ -656,6 +669,12 @@ impl ImServer {
         Ok(())
     }
 
+    /// Whether `account` has as many roster entries as allowed.
+    fn roster_full<S: AccountStore>(&self, store: &S, account: &BareJid) -> Result<bool, Failure> {
+        let (_, entries) = store.roster(account).or_fail()?;
+        Ok(entries.len() >= self.config.max_roster_entries)
+    }
+
     /// A roster push of `item` to every interested session (RFC 6121
     /// §2.1.6), without `from` as Prosody sends it.
     fn push_roster(
@@ -724,6 +743,9 @@ impl ImServer {
         let mut list = store.blocklist(&account).or_fail()?;
         let before = list.clone();
         list.block(&jids);
+        if list.len() > self.config.max_blocklist_items {
+            return Ok(iq.error_reply(StanzaError::new(Condition::ResourceConstraint), &ctx));
+        }
         store.set_blocklist(&account, list.clone()).or_fail()?;
         self.push_blocking(&account, BlockingCommand::Block(jids))?;
         // §3.3: whoever could see the user's presence sees it end.
@@ -860,6 +882,13 @@ impl ImServer {
             return Ok(());
         }
         let old = store.roster_entry(&account, &contact).or_fail()?;
+        if old.is_none() && self.roster_full(store, &account)? {
+            let mut refused = Presence::error(StanzaError::new(Condition::ResourceConstraint));
+            refused.from = Some(Jid::from(contact));
+            refused.to = Some(Jid::from(sender.clone()));
+            self.deliver(sender.clone(), refused);
+            return Ok(());
+        }
         let mut entry = old
             .clone()
             .unwrap_or_else(|| RosterEntry::new(contact.clone()));
@@ -934,6 +963,11 @@ impl ImServer {
             return Ok(());
         }
         let old = store.roster_entry(account, from).or_fail()?;
+        if old.is_none() && self.roster_full(store, account)? {
+            // Strangers' requests must not grow the account's storage
+            // without bound.
+            return Ok(());
+        }
         let mut entry = old
             .clone()
             .unwrap_or_else(|| RosterEntry::new(from.clone()));

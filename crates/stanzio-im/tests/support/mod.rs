@@ -100,12 +100,17 @@ pub struct Hub {
 impl Hub {
     /// A server for `domain` with `accounts` (localparts).
     pub fn new(domain: &str, accounts: &[&str]) -> Self {
+        Hub::with_config(ImServerConfig::new([domain]), domain, accounts)
+    }
+
+    /// The same with the server configured by `config`.
+    pub fn with_config(config: ImServerConfig, domain: &str, accounts: &[&str]) -> Self {
         let mut store = MemoryStore::new();
         for account in accounts {
             store.add_account(jid(&format!("{account}@{domain}")));
         }
         Hub {
-            server: ImServer::new(ImServerConfig::new([domain])),
+            server: ImServer::new(config),
             store,
             clients: BTreeMap::new(),
             events: BTreeMap::new(),
