@@ -295,14 +295,15 @@ impl Client {
         }
     }
 
-    /// Runs the machine until an event waits, the connection is over, or
-    /// `until` passed: write, collect events, feed input, then read with
-    /// a timeout up to the nearest deadline.
+    /// Runs the machine until it reports a new event, the connection is
+    /// over, or `until` passed: write, collect events, feed input, then read
+    /// with a timeout up to the nearest deadline.
     fn pump(&mut self, until: Option<Instant>) -> Result<(), Error> {
         loop {
             self.flush();
+            let queued = self.events.len();
             self.collect_events();
-            if !self.events.is_empty() || self.machine.is_closed() {
+            if self.events.len() > queued || self.machine.is_closed() {
                 return Ok(());
             }
             if self.feed() {
@@ -433,6 +434,9 @@ impl Client {
                 if let Err(error) = self.machine.tls_established(now(), info) {
                     tracing::debug!(%error, "TLS was not expected");
                 }
+                // The new stream header (RFC 6120 §5.4.3.3) goes out now,
+                // before the pump waits for the server's.
+                self.flush();
             }
             Err(error) => {
                 tracing::debug!(%error, "TLS handshake failed");

@@ -2,7 +2,7 @@
 //! in-process server built from the accept helpers, and a TCP proxy that
 //! can cut its connections. For tests and examples, never for production:
 //! the server keeps everything in memory and routes naively.
-#![allow(clippy::expect_used, clippy::panic)] // test support fails loudly
+#![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test support fails loudly
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -49,9 +49,12 @@ impl TestPki {
         let mut ca_params =
             rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "stanzio test CA");
+        // A name of its own: two test CAs must not pass for each other.
+        let serial = rand_core::RngCore::next_u64(&mut stanzio_blocking::OsRng::new());
+        ca_params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            format!("stanzio test CA {serial:016x}"),
+        );
         ca_params.key_usages = vec![
             rcgen::KeyUsagePurpose::KeyCertSign,
             rcgen::KeyUsagePurpose::CrlSign,
@@ -206,6 +209,8 @@ pub enum ServerLog {
         jid: Option<String>,
         /// Whether it failed (not a clean close).
         failed: bool,
+        /// Why, if it failed.
+        error: Option<String>,
         /// Whether a resumption state was kept.
         resumable: bool,
     },
@@ -283,14 +288,21 @@ impl ServerState {
             }
         };
         let mut router = guard(&self.inner);
-        let target = router.sessions.get(to.as_str()).cloned().or_else(|| {
-            let bare = to.to_bare();
-            router
-                .sessions
-                .iter()
-                .find(|(jid, _)| Jid::new(jid.as_str()).is_ok_and(|j| j.to_bare() == bare))
-                .map(|(_, handle)| handle.clone())
-        });
+        // The full JID, else a resource of the bare JID, else the
+        // component serving the domain.
+        let target = router
+            .sessions
+            .get(to.as_str())
+            .or_else(|| {
+                let bare = to.to_bare();
+                router
+                    .sessions
+                    .iter()
+                    .find(|(jid, _)| Jid::new(jid.as_str()).is_ok_and(|j| j.to_bare() == bare))
+                    .map(|(_, handle)| handle)
+            })
+            .or_else(|| router.sessions.get(to.domain()))
+            .cloned();
         match target {
             Some(handle) => {
                 if let Err(error) = handle.send(stanza.clone()) {
@@ -350,6 +362,7 @@ impl ServerState {
                     self.log(ServerLog::Disconnected {
                         jid: jid.as_ref().map(ToString::to_string),
                         failed: error.is_some(),
+                        error: error.as_ref().map(ToString::to_string),
                         resumable: resumption.is_some(),
                     });
                     let mut router = guard(&self.inner);
@@ -618,9 +631,117 @@ impl Drop for CutProxy {
     }
 }
 
+/// What a [`TamperProxy`] does to the server's bytes before the client
+/// sees them.
+pub type Tamper = Box<dyn Fn(&[u8]) -> Vec<u8> + Send + Sync>;
+
+/// A man in the middle for one connection: rewrites what the server sends
+/// with a [`Tamper`] function and records what the client sends.
+pub struct TamperProxy {
+    /// Where the client connects.
+    pub address: SocketAddr,
+    seen: Arc<Mutex<Vec<u8>>>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for TamperProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TamperProxy")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TamperProxy {
+    /// Proxies the first connection to `target` through `tamper`.
+    pub async fn start(target: SocketAddr, tamper: Tamper) -> TamperProxy {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let address = listener.local_addr().expect("a local address");
+        let seen: Arc<Mutex<Vec<u8>>> = Arc::default();
+        let recorded = seen.clone();
+        let task = tokio::spawn(async move {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let Ok(server) = TcpStream::connect(target).await else {
+                return;
+            };
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            let upstream = tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                while let Ok(n) = client_read.read(&mut buf).await {
+                    let Some(bytes) = buf.get(..n).filter(|b| !b.is_empty()) else {
+                        break;
+                    };
+                    guard(&recorded).extend_from_slice(bytes);
+                    if server_write.write_all(bytes).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut buf = vec![0u8; 16 * 1024];
+            while let Ok(n) = server_read.read(&mut buf).await {
+                let Some(bytes) = buf.get(..n).filter(|b| !b.is_empty()) else {
+                    break;
+                };
+                if client_write.write_all(&tamper(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            upstream.abort();
+        });
+        TamperProxy {
+            address,
+            seen,
+            task,
+        }
+    }
+
+    /// Everything the client sent so far.
+    pub fn client_sent(&self) -> Vec<u8> {
+        guard(&self.seen).clone()
+    }
+}
+
+impl Drop for TamperProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A [`Tamper`] that removes `<starttls .../>` (or `<starttls>...</starttls>`)
+/// from the server's features: the downgrade RFC 7590 guards against.
+pub fn strip_starttls(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let Some(start) = text.find("<starttls") else {
+        return bytes.to_vec();
+    };
+    let rest = &text[start..];
+    let end = match (rest.find("</starttls>"), rest.find("/>")) {
+        (Some(close), _) => close + "</starttls>".len(),
+        (None, Some(empty)) => empty + 2,
+        (None, None) => return bytes.to_vec(),
+    };
+    format!("{}{}", &text[..start], &rest[end..]).into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stripper_removes_both_forms() {
+        assert_eq!(
+            strip_starttls(b"<f><starttls xmlns='x'><required/></starttls><m/></f>"),
+            b"<f><m/></f>"
+        );
+        assert_eq!(strip_starttls(b"<f><starttls xmlns='x'/></f>"), b"<f></f>");
+        assert_eq!(strip_starttls(b"<f><m/></f>"), b"<f><m/></f>");
+    }
 
     #[test]
     fn pem_encoding_round_trips_through_rustls() {

@@ -36,6 +36,10 @@ pub fn jid(s: &str) -> Jid {
     s.parse().unwrap()
 }
 
+pub fn bare(s: &str) -> stanzio_jid::BareJid {
+    s.parse().unwrap()
+}
+
 pub fn client_config(account: &str, password: &str) -> ClientConfig {
     ClientConfig::new(jid(account), password, OsRng::new())
 }
@@ -98,4 +102,17 @@ pub async fn connect(
 ) -> Result<Client, stanzio_tokio::Error> {
     let options = stanzio_tokio::ConnectOptions::new(target(endpoint), tls);
     Client::connect(client_config(account, password), options).await
+}
+
+/// Waits until stream management is on (XEP-0198 `<enabled/>`), keeping
+/// the events before it.
+pub async fn sm_enabled(client: &mut Client) -> Vec<Event> {
+    let (_, before) = until(client, |e| {
+        matches!(
+            e,
+            Event::Stream(ClientEvent::StreamManagementEnabled { .. })
+        )
+    })
+    .await;
+    before
 }
