@@ -197,7 +197,9 @@ prosody_start() {
   for pid in $pids; do
     wait "$pid" || die "prosody: cannot create an account: $(cat "$P"/prosodyctl-*.log)"
   done
-  prosody --config "$P/prosody.cfg.lua" -D || die "prosody did not start (see $P/prosody.err)"
+  # Its notes (a missing optional Lua library) go to the log, not the console.
+  prosody --config "$P/prosody.cfg.lua" -D >"$P/prosody.out" 2>&1 ||
+    die "prosody did not start: $(cat "$P/prosody.out")"
   for _ in $(seq 1 100); do
     if port_open "$PROSODY_PORT" && pid_alive "$P/prosody.pid"; then return 0; fi
     sleep 0.1
