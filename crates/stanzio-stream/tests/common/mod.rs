@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use rand_core::{CryptoRng, RngCore};
 use stanzio_sasl::{
     ChannelBindingType, HashAlgorithm, Mechanism, ServerConfig, ServerMechanism, ServerOffer,
     ServerStep, StoredCredentials, TlsInfo, TlsVersion,
@@ -34,33 +33,8 @@ use stanzio_xml::{
 
 pub const PASSWORD: &str = "s3cr3t pässword";
 
-/// Deterministic generator (SplitMix64) so runs repeat byte for byte. It
-/// claims `CryptoRng` only because the API asks for one.
-#[derive(Clone)]
-pub struct TestRng(pub u64);
-
-impl RngCore for TestRng {
-    fn next_u32(&mut self) -> u32 {
-        self.next_u64() as u32
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
-        for chunk in dst.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-    }
-}
-
-impl CryptoRng for TestRng {}
+/// The crate's deterministic generator, so runs repeat byte for byte.
+pub use stanzio_stream::testing::TestRng;
 
 /// The features lists and header shapes of one real server.
 #[derive(Clone, Debug)]
