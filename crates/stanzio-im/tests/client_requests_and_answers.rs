@@ -25,6 +25,9 @@ fn only_iq(sent: Vec<Stanza>) -> stanzio_stanza::Iq {
 fn disco_info_and_ping_are_answered() {
     let mut config = ImClientConfig::new(jid("juliet@capulet.lit/balcony"));
     config.features.push("urn:xmpp:receipts".into());
+    // Named twice (the client answers ping itself): advertised once, as
+    // XEP-0030 §3.1 requires and the reader below checks.
+    config.features.push("urn:xmpp:ping".into());
     let mut juliet = ImClient::new(config, TestRng(1));
     juliet.handle_stanza(stanza(
         "<iq type='get' id='d1' from='romeo@montague.lit/orchard'>\

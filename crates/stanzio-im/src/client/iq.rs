@@ -194,7 +194,8 @@ pub(crate) fn response_sender_ok(to: Option<&Jid>, from: Option<&Jid>, own: &Ful
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` as lowercase hex digits.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {

@@ -67,8 +67,19 @@ mod tests {
     fn an_error_is_tied_back_only_by_someone_who_may_send_it() {
         let mut sent = SentMessages::new(2);
         sent.record("m1".into(), jid("romeo@montague.lit"));
-        let stranger = jid("mallory@evil.example");
-        assert_eq!(sent.take_error("m1", Some(&stranger), "capulet.lit"), None);
+        // Neither a stranger, nor another domain, nor a resource of the
+        // recipient's domain (a server speaks from the bare domain).
+        for stranger in [
+            "mallory@evil.example",
+            "evil.example",
+            "montague.lit/component",
+        ] {
+            assert_eq!(
+                sent.take_error("m1", Some(&jid(stranger)), "capulet.lit"),
+                None,
+                "{stranger}"
+            );
+        }
         assert_eq!(sent.take_error("m2", None, "capulet.lit"), None);
         assert_eq!(
             sent.take_error(

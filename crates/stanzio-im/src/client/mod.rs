@@ -746,7 +746,7 @@ impl ImClient {
             None => {
                 let mut bytes = [0u8; 8];
                 self.rng.fill_bytes(&mut bytes);
-                let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let id = iq::hex(&bytes);
                 message.id = Some(id.as_str().into());
                 id
             }
@@ -784,10 +784,6 @@ impl ImClient {
         from.is_none_or(|from| *from == self.config.jid.to_bare())
     }
 
-    fn answer(&mut self, iq: &Iq, answer: Result<Option<Element>, StanzaError>) {
-        self.reply(iq, answer);
-    }
-
     fn handle_iq(&mut self, iq: Iq) {
         let (payload, is_set) = match &iq.payload {
             IqPayload::Get(payload) => (payload.root(), false),
@@ -800,7 +796,12 @@ impl ImClient {
             (NS_PRIVACY, "query", true) => self.privacy_push(iq),
             (NS_DISCO_INFO, "query", false) if payload.attr("node").is_none() => {
                 let mut features = vec![NS_DISCO_INFO.to_owned(), NS_PING.to_owned()];
-                features.extend(self.config.features.iter().cloned());
+                for feature in &self.config.features {
+                    // XEP-0030 §3.1: each feature once.
+                    if !features.contains(feature) {
+                        features.push(feature.clone());
+                    }
+                }
                 let info = DiscoInfo {
                     identities: vec![self.config.identity.clone()],
                     features,
@@ -810,10 +811,10 @@ impl ImClient {
                     .to_element()
                     .map(Some)
                     .map_err(|_| StanzaError::new(Condition::InternalServerError));
-                self.answer(&iq, answer);
+                self.reply(&iq, answer);
             }
             // XEP-0199 §4: a pong is an empty result.
-            (NS_PING, "ping", false) => self.answer(&iq, Ok(None)),
+            (NS_PING, "ping", false) => self.reply(&iq, Ok(None)),
             _ => self.events.push_back(ImEvent::IqRequest(iq)),
         }
     }
@@ -822,7 +823,7 @@ impl ImClient {
     fn roster_push(&mut self, iq: Iq) {
         if !self.is_own_account(iq.from.as_ref()) {
             // CVE-2015-8688 class: anyone can address an IQ set to us.
-            self.answer(&iq, Err(StanzaError::new(Condition::ServiceUnavailable)));
+            self.reply(&iq, Err(StanzaError::new(Condition::ServiceUnavailable)));
             if let Some(from) = iq.from {
                 self.events.push_back(ImEvent::SpoofedRosterPush { from });
             }
@@ -834,7 +835,7 @@ impl ImClient {
         let query = match RosterQuery::from_element(payload.root()) {
             Ok(query) => query,
             Err(error) => {
-                self.answer(&iq, Err(StanzaError::new(Condition::BadRequest)));
+                self.reply(&iq, Err(StanzaError::new(Condition::BadRequest)));
                 return self.drop_stanza(DropReason::Malformed(error), iq);
             }
         };
@@ -842,7 +843,7 @@ impl ImClient {
         // §2.1.6: a push carries exactly one item.
         let mut items = items.into_iter();
         let (Some(item), None) = (items.next(), items.next()) else {
-            self.answer(&iq, Err(StanzaError::new(Condition::BadRequest)));
+            self.reply(&iq, Err(StanzaError::new(Condition::BadRequest)));
             let error = PayloadError::UnexpectedChild {
                 element: "query",
                 child: "item".into(),
@@ -851,10 +852,10 @@ impl ImClient {
         };
         let grows = self.roster.get(&item.jid).is_none();
         if grows && self.roster.len() >= self.config.max_roster_items {
-            self.answer(&iq, Err(StanzaError::new(Condition::ResourceConstraint)));
+            self.reply(&iq, Err(StanzaError::new(Condition::ResourceConstraint)));
             return self.drop_stanza(DropReason::LimitExceeded("roster items"), iq);
         }
-        self.answer(&iq, Ok(None));
+        self.reply(&iq, Ok(None));
         if let Some(change) = self.roster.apply(item, ver.clone()) {
             self.events.push_back(ImEvent::RosterPush {
                 change,
@@ -867,7 +868,7 @@ impl ImClient {
     /// only, as roster pushes.
     fn blocklist_push(&mut self, iq: Iq) {
         if !self.is_own_account(iq.from.as_ref()) {
-            self.answer(&iq, Err(StanzaError::new(Condition::ServiceUnavailable)));
+            self.reply(&iq, Err(StanzaError::new(Condition::ServiceUnavailable)));
             return self.drop_stanza(DropReason::SpoofedBlocklistPush, iq);
         }
         let IqPayload::Set(payload) = &iq.payload else {
@@ -876,7 +877,7 @@ impl ImClient {
         let command = match BlockingCommand::from_element(payload.root()) {
             Ok(command) => command,
             Err(error) => {
-                self.answer(&iq, Err(StanzaError::new(Condition::BadRequest)));
+                self.reply(&iq, Err(StanzaError::new(Condition::BadRequest)));
                 return self.drop_stanza(DropReason::Malformed(error), iq);
             }
         };
@@ -887,11 +888,11 @@ impl ImClient {
                     .filter(|j| !self.blocklist.entries().contains(j))
                     .count();
                 if self.blocklist.len() + new > self.config.max_blocklist_items {
-                    self.answer(&iq, Err(StanzaError::new(Condition::ResourceConstraint)));
+                    self.reply(&iq, Err(StanzaError::new(Condition::ResourceConstraint)));
                     return self.drop_stanza(DropReason::LimitExceeded("blocklist entries"), iq);
                 }
                 self.blocklist.block(&jids);
-                self.answer(&iq, Ok(None));
+                self.reply(&iq, Ok(None));
                 // No presence comes from them any more (XEP-0191 §3.3):
                 // what was seen of them is stale.
                 let list = &self.blocklist;
@@ -904,11 +905,11 @@ impl ImClient {
                 } else {
                     self.blocklist.unblock(&jids);
                 }
-                self.answer(&iq, Ok(None));
+                self.reply(&iq, Ok(None));
                 self.events.push_back(ImEvent::Unblocked { jids });
             }
             BlockingCommand::Blocklist(_) => {
-                self.answer(&iq, Err(StanzaError::new(Condition::BadRequest)));
+                self.reply(&iq, Err(StanzaError::new(Condition::BadRequest)));
             }
         }
     }
@@ -918,7 +919,7 @@ impl ImClient {
     /// it; an error would make the server count the resource as broken.
     fn privacy_push(&mut self, iq: Iq) {
         if !self.is_own_account(iq.from.as_ref()) {
-            self.answer(&iq, Err(StanzaError::new(Condition::ServiceUnavailable)));
+            self.reply(&iq, Err(StanzaError::new(Condition::ServiceUnavailable)));
             return self.drop_stanza(DropReason::SpoofedPrivacyListPush, iq);
         }
         let IqPayload::Set(payload) = &iq.payload else {
@@ -926,12 +927,12 @@ impl ImClient {
         };
         match PrivacyListPush::from_element(payload.root()) {
             Ok(push) => {
-                self.answer(&iq, Ok(None));
+                self.reply(&iq, Ok(None));
                 self.events
                     .push_back(ImEvent::PrivacyListChanged { name: push.name });
             }
             Err(error) => {
-                self.answer(&iq, Err(StanzaError::new(Condition::BadRequest)));
+                self.reply(&iq, Err(StanzaError::new(Condition::BadRequest)));
                 self.drop_stanza(DropReason::Malformed(error), iq);
             }
         }

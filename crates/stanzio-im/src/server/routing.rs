@@ -306,5 +306,7 @@ mod tests {
         let out = blocked_outbound_error();
         assert_eq!(out.condition, Condition::NotAcceptable);
         assert!(out.app.as_ref().is_some_and(is_blocked_condition));
+        let other = crate::payload::element_without_content("blocked", "urn:example:other");
+        assert!(!is_blocked_condition(&other));
     }
 }
