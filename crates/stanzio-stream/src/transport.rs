@@ -121,6 +121,11 @@ pub(crate) struct Outbox {
     ends: std::collections::VecDeque<usize>,
 }
 
+/// Room for events a drained event queue keeps (client and server): a few,
+/// not the largest burst, so that an idle connection costs little whatever
+/// passed (an event is a few hundred bytes).
+pub(crate) const KEPT_EVENTS: usize = 4;
+
 /// Capacity kept in the outbox after it drained: enough for a few stanzas,
 /// without holding on to the memory of a large one (an idle connection
 /// should cost little).

@@ -118,8 +118,6 @@ pub struct ClientConnection {
     close_sent: bool,
 }
 
-/// Room for events kept once the queue is drained.
-const KEPT_EVENTS: usize = 4;
 
 /// Where the connection is in its life.
 enum Phase {
@@ -498,7 +496,7 @@ impl ClientConnection {
         // An idle connection keeps room for a few events, not for the
         // largest burst it ever saw (an event is some 440 bytes).
         if self.events.is_empty() {
-            self.events.shrink_to(KEPT_EVENTS);
+            self.events.shrink_to(crate::transport::KEPT_EVENTS);
         }
         event
     }

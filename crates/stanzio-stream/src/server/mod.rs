@@ -179,8 +179,6 @@ impl std::fmt::Debug for ServerConnection {
     }
 }
 
-/// Room for events kept once the queue is drained.
-const KEPT_EVENTS: usize = 4;
 
 /// Failed SASL attempts allowed on one stream before it ends (RFC 6120
 /// §6.4.5 asks for a configurable number, at least 2).
@@ -480,7 +478,7 @@ impl ServerConnection {
         // Drained: keep room for a few events, not for the largest burst
         // (an idle connection should cost little, whatever passed).
         if self.events.is_empty() {
-            self.events.shrink_to(KEPT_EVENTS);
+            self.events.shrink_to(crate::transport::KEPT_EVENTS);
         }
         event
     }
