@@ -1,46 +1,92 @@
 #!/usr/bin/env bash
-# The interop stage: throwaway Prosody and ejabberd in a temporary directory
-# (servers.sh), the live Rust suite tests/interop.rs against both, and the
-# servers stopped afterwards whatever happens. Exits non-zero on any failure,
-# including a server that cannot be installed or started.
+# The interop stage, both directions, with every server stopped afterwards
+# whatever happens. Exits non-zero on any failure, including a server that
+# cannot be installed or started.
 #
-#   tests/interop/run.sh [TEST FILTER...]
+#   1. Throwaway Prosody and ejabberd in a temporary directory (servers.sh),
+#      and stanzio-server beside them with the same certificate.
+#   2. The stanzio clients against Prosody and ejabberd: the Rust suite
+#      tests/interop.rs.
+#   3. slixmpp against stanzio-server (slixmpp_scenario.py), over TLS 1.2 and
+#      1.3; first against Prosody and ejabberd, which proves the scenario.
+#
+#   tests/interop/run.sh [TEST FILTER...]   (the filter goes to the Rust suite)
 #
 # Environment: PROSODY_PORT, EJABBERD_PORT, EJABBERD_DIST_PORT (servers.sh);
-# INTEROP_TIMEOUT, the seconds the suite may take (default 240).
+# STANZIO_SERVER_PORT (default 45222); INTEROP_TIMEOUT, the seconds the Rust
+# suite may take (default 240); STANZIO_SLIXMPP_VENV (slixmpp_scenario.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tests/interop
 begin=$(date +%s)
 elapsed() { echo "$(($(date +%s) - begin))s"; }
+say() { echo "== interop: $* ($(elapsed))"; }
 
 export PROSODY_PORT=${PROSODY_PORT:-25222}
 export EJABBERD_PORT=${EJABBERD_PORT:-35222}
+STANZIO_SERVER_PORT=${STANZIO_SERVER_PORT:-45222}
 
-# Built before the servers start: in CI the workspace tests built it already.
-echo "== interop: building the suite ($(elapsed))"
+# Built before any server starts: in CI the workspace steps built most of it.
+say "building the suite and stanzio-server"
 cargo test --locked --test interop --no-run
+stanzio_server=$(cargo build --locked -p stanzio-server --bin stanzio-server \
+  --message-format=json-render-diagnostics |
+  sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+[ -x "$stanzio_server" ] || { echo "no stanzio-server binary" >&2; exit 1; }
 
 state=$(mktemp -d)
+stanzio_pid=""
 finish() {
   local status=$?
-  echo "== interop: stopping the servers ($(elapsed))"
+  say "stopping the servers"
+  if [ -n "$stanzio_pid" ] && kill -0 "$stanzio_pid" 2>/dev/null; then
+    kill -TERM "$stanzio_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$stanzio_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$stanzio_pid" 2>/dev/null || true
+  fi
   "$here/servers.sh" stop "$state" || status=1
   if [ "$status" -ne 0 ]; then
     echo "== interop: the servers' error logs"
-    tail -n 40 "$state/prosody/prosody.err" "$state/ejabberd/logs/error.log" 2>/dev/null || true
+    tail -n 40 "$state/prosody/prosody.err" "$state/ejabberd/logs/error.log" \
+      "$state/stanzio/server.log" 2>/dev/null || true
   fi
   rm -rf "$state"
-  echo "== interop: $([ "$status" -eq 0 ] && echo passed || echo FAILED) ($(elapsed))"
+  say "$([ "$status" -eq 0 ] && echo passed || echo FAILED)"
   exit "$status"
 }
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-echo "== interop: starting Prosody and ejabberd ($(elapsed))"
+say "starting Prosody and ejabberd"
 "$here/servers.sh" start "$state"
 
-echo "== interop: the suite ($(elapsed))"
+say "starting stanzio-server"
+mkdir -p "$state/stanzio"
+cat >"$state/stanzio/stanzio-server.toml" <<EOF
+domains = ["localhost"]
+storage = "$state/stanzio/stanzio.sqlite"
+[tls]
+certificate = "$state/pki/chain.pem"
+key = "$state/pki/leaf.key"
+[listen]
+c2s = "127.0.0.1:$STANZIO_SERVER_PORT"
+EOF
+for account in alice bob carol; do
+  echo secret | "$stanzio_server" --config "$state/stanzio/stanzio-server.toml" \
+    adduser "$account@localhost" >/dev/null
+done
+"$stanzio_server" --config "$state/stanzio/stanzio-server.toml" run \
+  >"$state/stanzio/server.log" 2>&1 &
+stanzio_pid=$!
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$STANZIO_SERVER_PORT") 2>/dev/null && break
+  kill -0 "$stanzio_pid" 2>/dev/null || { cat "$state/stanzio/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+# Every part runs even when one before failed: the stage reports them all.
+failed=""
+say "stanzio clients against Prosody and ejabberd"
 export STANZIO_INTEROP=1
 export STANZIO_INTEROP_CA="$state/ca.pem"
 export STANZIO_INTEROP_PROSODY_PORT=$PROSODY_PORT
@@ -48,4 +94,23 @@ export STANZIO_INTEROP_EJABBERD_PORT=$EJABBERD_PORT
 # Two threads: the tests of one server take turns, the two servers run side
 # by side.
 timeout "${INTEROP_TIMEOUT:-240}" \
-  cargo test --locked --test interop -- --ignored --test-threads 2 "$@"
+  cargo test --locked --test interop -- --ignored --test-threads 2 "$@" ||
+  failed="$failed tests/interop.rs"
+
+say "slixmpp against Prosody and ejabberd, then stanzio-server"
+scenario() {
+  local label=$1
+  shift
+  timeout 120 python3 "$here/slixmpp_scenario.py" --ca "$state/ca.pem" --label "$label" "$@" ||
+    failed="$failed slixmpp→$label"
+}
+scenario prosody --port "$PROSODY_PORT"
+scenario ejabberd --port "$EJABBERD_PORT"
+for tls in 1.3 1.2; do
+  scenario "stanzio-server(TLS $tls)" --port "$STANZIO_SERVER_PORT" --tls "$tls"
+done
+
+if [ -n "$failed" ]; then
+  echo "== interop: failed:$failed"
+  exit 1
+fi
