@@ -24,7 +24,7 @@
 //!   here set rustls' `require_ems`, so that every TLS 1.2 session has it
 //!   and a peer without it is refused at the handshake.
 //! - `tls-server-end-point` (RFC 5929 §4.1): the hash of the server's
-//!   certificate, see [`tls_server_end_point`](crate::tls_server_end_point).
+//!   certificate, see [`crate::tls_server_end_point`].
 //! - No `tls-unique` (RFC 5929 §3): rustls does not expose the TLS 1.2
 //!   Finished message it needs (and it is undefined on TLS 1.3, RFC 8446
 //!   §C.5), so SCRAM `-PLUS` uses one of the two types above.

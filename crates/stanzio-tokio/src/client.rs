@@ -125,6 +125,8 @@ pub struct ConnectOptions {
     event_capacity: usize,
     #[cfg(feature = "websocket")]
     websocket: Option<String>,
+    #[cfg(feature = "dns")]
+    resolver: Option<hickory_resolver::TokioResolver>,
 }
 
 impl ConnectOptions {
@@ -138,7 +140,18 @@ impl ConnectOptions {
             event_capacity: 256,
             #[cfg(feature = "websocket")]
             websocket: None,
+            #[cfg(feature = "dns")]
+            resolver: None,
         }
+    }
+
+    /// Looks the domain's SRV records up with this resolver instead of the
+    /// system's.
+    #[cfg(feature = "dns")]
+    #[must_use]
+    pub fn with_resolver(mut self, resolver: hickory_resolver::TokioResolver) -> Self {
+        self.resolver = Some(resolver);
+        self
     }
 
     /// Reconnects after a lost connection.
@@ -344,6 +357,8 @@ struct Route {
     tls: Connector,
     #[cfg(feature = "websocket")]
     websocket: Option<String>,
+    #[cfg(feature = "dns")]
+    resolver: Option<hickory_resolver::TokioResolver>,
 }
 
 impl ConnectOptions {
@@ -353,6 +368,8 @@ impl ConnectOptions {
             tls: self.tls.clone(),
             #[cfg(feature = "websocket")]
             websocket: self.websocket.clone(),
+            #[cfg(feature = "dns")]
+            resolver: self.resolver.clone(),
         }
     }
 }
@@ -373,7 +390,10 @@ async fn open(
     let endpoints = match redirect.or_else(|| options.target.endpoint.clone()) {
         Some(endpoint) => vec![endpoint],
         #[cfg(feature = "dns")]
-        None => crate::dns::resolve(domain).await?,
+        None => match &options.resolver {
+            Some(resolver) => crate::dns::resolve_with(resolver, domain).await?,
+            None => crate::dns::resolve(domain).await?,
+        },
         #[cfg(not(feature = "dns"))]
         None => vec![Endpoint::fallback(domain)],
     };

@@ -20,9 +20,27 @@ use crate::Error;
 /// failed lookup counts as "no records" and falls back, as RFC 6120
 /// §3.2.2 allows.
 pub async fn resolve(domain: &str) -> Result<Vec<Endpoint>, Error> {
-    let resolver = TokioResolver::builder_tokio()
+    resolve_with(&system_resolver()?, domain).await
+}
+
+/// The resolver of the system's configuration (`/etc/resolv.conf`).
+///
+/// # Errors
+///
+/// [`Error::Io`] when the configuration cannot be read.
+pub fn system_resolver() -> Result<TokioResolver, Error> {
+    TokioResolver::builder_tokio()
         .and_then(|builder| builder.build())
-        .map_err(|error| Error::Io(std::io::Error::other(error)))?;
+        .map_err(|error| Error::Io(std::io::Error::other(error)))
+}
+
+/// As [`resolve`], with a resolver of the caller's (other name servers,
+/// DNS over TLS, a cache shared across clients).
+///
+/// # Errors
+///
+/// As [`resolve`].
+pub async fn resolve_with(resolver: &TokioResolver, domain: &str) -> Result<Vec<Endpoint>, Error> {
     let domain = domain.trim_end_matches('.');
     let (starttls, direct) = tokio::join!(
         resolver.srv_lookup(format!("_xmpp-client._tcp.{domain}.")),

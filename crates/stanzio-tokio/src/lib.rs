@@ -41,7 +41,11 @@ pub mod testing;
 
 pub use client::{Client, ConnectOptions, Event, Reconnect};
 #[cfg(feature = "dns")]
-pub use dns::resolve;
+pub use dns::{resolve, resolve_with, system_resolver};
+/// The resolver crate, for [`resolve_with`] and
+/// [`ConnectOptions::with_resolver`].
+#[cfg(feature = "dns")]
+pub use hickory_resolver;
 pub use server::{
     Accounts, ServerSession, SessionHandle, accept_c2s, accept_component, accept_direct_tls,
 };

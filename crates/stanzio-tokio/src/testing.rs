@@ -171,6 +171,8 @@ impl TestPki {
 pub struct ServerState {
     domain: String,
     passwords: HashMap<String, String>,
+    /// Client certificates (DER) and the localpart each stands for.
+    certificates: HashMap<Vec<u8>, String>,
     records: Mutex<HashMap<(String, HashAlgorithm), StoredCredentials>>,
     inner: Mutex<Router>,
 }
@@ -253,6 +255,15 @@ impl Accounts for ServerState {
         let resource = requested.map_or_else(|| format!("r{}", router.resources), str::to_owned);
         FullJid::from_parts(account.node(), account.domain(), &resource)
             .map_err(|_| Condition::BadRequest)
+    }
+
+    async fn certificate(
+        &self,
+        certificate: &stanzio_sasl::ClientCertificate,
+        _authzid: Option<&str>,
+        _domain: &str,
+    ) -> Option<String> {
+        self.certificates.get(&certificate.der).cloned()
     }
 
     async fn resume(&self, account: &BareJid, previd: &str) -> Option<ResumptionState> {
@@ -420,7 +431,9 @@ pub struct TestServerBuilder {
     domain: String,
     acceptor: Acceptor,
     users: Vec<(String, String)>,
+    certificates: Vec<(Vec<u8>, String)>,
     config: Option<ServerConfig>,
+    advertise_location: bool,
 }
 
 impl TestServerBuilder {
@@ -428,6 +441,14 @@ impl TestServerBuilder {
     #[must_use]
     pub fn user(mut self, name: &str, password: &str) -> Self {
         self.users.push((name.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// A client certificate (DER) that logs in as `localpart` with SASL
+    /// EXTERNAL (XEP-0178); the acceptor must ask for client certificates.
+    #[must_use]
+    pub fn certificate(mut self, der: &[u8], localpart: &str) -> Self {
+        self.certificates.push((der.to_vec(), localpart.to_owned()));
         self
     }
 
@@ -439,32 +460,49 @@ impl TestServerBuilder {
         self
     }
 
+    /// Advertises the STARTTLS listener as the XEP-0198 resumption
+    /// `location` (replacing the configuration's stream-management policy
+    /// by the default one with that location).
+    #[must_use]
+    pub fn advertise_location(mut self) -> Self {
+        self.advertise_location = true;
+        self
+    }
+
     /// Binds the listeners on 127.0.0.1 and starts accepting.
     pub async fn start(self) -> TestServer {
-        let config = self
+        let mut config = self
             .config
             .unwrap_or_else(|| ServerConfig::new([self.domain.clone()], b"test secret".to_vec()));
+        let starttls_listener = bind().await;
+        if self.advertise_location {
+            // XEP-0198 §5: resume at this listener, whatever path the
+            // client came through.
+            let mut policy = stanzio_stream::ServerSmPolicy::default();
+            policy.location = Some(starttls_listener.1.to_string());
+            config = config.with_stream_management(Some(policy));
+        }
         let state = Arc::new(ServerState {
             domain: self.domain.clone(),
             passwords: self.users.into_iter().collect(),
+            certificates: self.certificates.into_iter().collect(),
             ..ServerState::default()
         });
         let mut listeners = Vec::new();
         let (starttls, task) = {
             let (config, tls, state) = (config.clone(), self.acceptor.clone(), state.clone());
-            listen(move |socket| {
+            listen(starttls_listener, move |socket| {
                 let (config, tls, state) = (config.clone(), tls.clone(), state.clone());
                 async move {
                     let session = accept_c2s(socket, config, &tls, state.clone()).await;
                     state.serve(session).await;
                 }
             })
-            .await
         };
         listeners.push(task);
         let (direct_tls, task) = {
             let (config, tls, state) = (config.clone(), self.acceptor.clone(), state.clone());
-            listen(move |socket| {
+            listen(bind().await, move |socket| {
                 let (config, tls, state) = (config.clone(), tls.clone(), state.clone());
                 async move {
                     match accept_direct_tls(socket, config, &tls, state.clone()).await {
@@ -473,25 +511,23 @@ impl TestServerBuilder {
                     }
                 }
             })
-            .await
         };
         listeners.push(task);
         let (component, task) = {
             let (config, state) = (config.clone(), state.clone());
-            listen(move |socket| {
+            listen(bind().await, move |socket| {
                 let (config, state) = (config.clone(), state.clone());
                 async move {
                     let session = accept_component(socket, config).await;
                     state.serve(session).await;
                 }
             })
-            .await
         };
         listeners.push(task);
         #[cfg(feature = "websocket")]
         let websocket = {
             let (config, tls, state) = (config.clone(), self.acceptor.clone(), state.clone());
-            let (address, task) = listen(move |socket| {
+            let (address, task) = listen(bind().await, move |socket| {
                 let (config, tls, state) = (config.clone(), tls.clone(), state.clone());
                 async move {
                     let accepted = crate::websocket::accept_websocket(
@@ -506,8 +542,7 @@ impl TestServerBuilder {
                         Err(error) => tracing::debug!(%error, "WebSocket refused"),
                     }
                 }
-            })
-            .await;
+            });
             listeners.push(task);
             Some(address)
         };
@@ -525,16 +560,24 @@ impl TestServerBuilder {
     }
 }
 
-/// Accepts on a fresh loopback port, running `serve` per connection.
-async fn listen<F, Fut>(serve: F) -> (SocketAddr, JoinHandle<()>)
-where
-    F: Fn(TcpStream) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
+/// A fresh loopback listener.
+async fn bind() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a loopback port");
     let address = listener.local_addr().expect("a local address");
+    (listener, address)
+}
+
+/// Accepts on `listener`, running `serve` per connection.
+fn listen<F, Fut>(
+    (listener, address): (TcpListener, SocketAddr),
+    serve: F,
+) -> (SocketAddr, JoinHandle<()>)
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let task = tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             tokio::spawn(serve(socket));
@@ -550,7 +593,9 @@ impl TestServer {
             domain: domain.to_owned(),
             acceptor,
             users: Vec::new(),
+            certificates: Vec::new(),
             config: None,
+            advertise_location: false,
         }
     }
 

@@ -1,6 +1,12 @@
 //! Certificate checks: a certificate for another name, or from a CA the
 //! client does not trust, ends the connection at the TLS handshake, with
 //! STARTTLS and with direct TLS, before anything else is sent.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests fail loudly
 
 mod common;
 

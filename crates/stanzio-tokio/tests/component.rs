@@ -1,6 +1,12 @@
 //! An external component (XEP-0114) through the adapter: the handshake
 //! with the shared secret, messages to its domain delivered to it, its
 //! answers routed back; a wrong secret refused.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests fail loudly
 
 mod common;
 

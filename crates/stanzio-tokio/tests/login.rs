@@ -1,6 +1,12 @@
 //! Logins over real loopback TCP and TLS against a server built from the
 //! accept helpers: every SCRAM hash with and without `-PLUS`, on TLS 1.2
 //! and 1.3, STARTTLS and direct TLS.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests fail loudly
 
 mod common;
 

@@ -1,6 +1,12 @@
 //! Two tokio clients exchange messages through the test server over
 //! STARTTLS: both directions arrive, in order, with the server-stamped
 //! sender.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests fail loudly
 
 mod common;
 

@@ -2,6 +2,12 @@
 //! mid-conversation (both ends see it die), the client reconnects after a
 //! jittered back-off, resumes the session, and every message of both
 //! directions arrives exactly once, in order.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests fail loudly
 
 mod common;
 

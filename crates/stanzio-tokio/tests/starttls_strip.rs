@@ -1,6 +1,12 @@
 //! A man in the middle strips `<starttls/>` from the server's features:
 //! the client ends the connection before any credential leaves (RFC 6120
 //! §5.3.1, RFC 7590), and reports it as such.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests fail loudly
 
 mod common;
 

@@ -1,6 +1,12 @@
 //! XMPP over WebSocket (RFC 7395) through tokio-tungstenite: login with
 //! `-PLUS` over `wss://`, messages both ways with a TCP client, and the
 //! `xmpp` subprotocol required.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests fail loudly
 
 mod common;
 
