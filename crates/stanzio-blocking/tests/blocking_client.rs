@@ -350,3 +350,46 @@ fn a_stripped_starttls_is_refused_before_credentials_leave() {
         "{sent}"
     );
 }
+
+#[test]
+fn a_silent_server_times_out() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let runtime = runtime();
+    let pki = TestPki::new(&[DOMAIN]);
+    let server = start(&runtime, &pki, TestServer::default_config(DOMAIN));
+    let silent = Arc::new(AtomicBool::new(false));
+    let muted = silent.clone();
+    let proxy = runtime.block_on(TamperProxy::start(
+        server.starttls,
+        Box::new(move |bytes: &[u8]| {
+            if muted.load(Ordering::SeqCst) {
+                Vec::new()
+            } else {
+                bytes.to_vec()
+            }
+        }),
+    ));
+    let mut keepalive = stanzio_stream::KeepalivePolicy::default();
+    keepalive.ping_interval = Some(Duration::from_millis(150));
+    keepalive.ping_timeout = Duration::from_millis(150);
+    let mut juliet = Client::connect(
+        config("juliet@localhost", "r0m30").with_keepalive(keepalive),
+        &starttls(proxy.address.port()),
+        &pki.connector(),
+    )
+    .unwrap();
+    sm_enabled(&mut juliet);
+    silent.store(true, Ordering::SeqCst);
+    // The read timeouts follow the machine's deadlines: the check goes
+    // out, its answer never comes, the machine gives up.
+    loop {
+        if let ClientEvent::Disconnected(error) = next(&mut juliet) {
+            assert!(
+                matches!(error, Some(ConnectionError::Timeout(_))),
+                "{error:?}"
+            );
+            break;
+        }
+    }
+}
