@@ -726,8 +726,16 @@ impl Runner {
                     || self.app_gone
                 {
                     state.reconnecting = false;
-                    self.pending
-                        .push_back(Event::Stream(ClientEvent::Disconnected(lost)));
+                    match self.ready.take() {
+                        // `connect` still waits (a redirection failed):
+                        // it reports this failure.
+                        Some(ready) => {
+                            let _ = ready.send(Err(error));
+                        }
+                        None => self
+                            .pending
+                            .push_back(Event::Stream(ClientEvent::Disconnected(lost))),
+                    }
                     return false;
                 }
                 // Try again: this failure is the next attempt's reason.

@@ -163,3 +163,36 @@ async fn a_wrong_password_is_refused_as_permission_denied() {
     );
     assert!(server.online().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_required_ems_tls_12_binds_with_the_server_end_point() {
+    // A rustls configuration of the caller's that does not require the
+    // extended master secret: on TLS 1.2 the adapter cannot know it was
+    // negotiated, so tls-exporter is not offered (RFC 9266 §2) and -PLUS
+    // binds with tls-server-end-point; TLS 1.3 still uses tls-exporter.
+    let pki = pki();
+    let server = server(
+        &pki,
+        config_with(vec![Mechanism::scram(HashAlgorithm::Sha256, true)]),
+    )
+    .await;
+    for (versions, expected) in [
+        (&TLS12, ChannelBindingType::TlsServerEndPoint),
+        (&TLS13, ChannelBindingType::TlsExporter),
+    ] {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[versions])
+            .unwrap()
+            .with_root_certificates(pki.roots())
+            .with_no_client_auth();
+        assert!(!config.require_ems);
+        let connector = stanzio_tokio::Connector::from_rustls(std::sync::Arc::new(config));
+        let mut client = connect("juliet@localhost", "r0m30", starttls(&server), connector)
+            .await
+            .unwrap();
+        let (_, binding) = authenticated(&mut client).await;
+        assert_eq!(binding, Some(expected), "{versions:?}");
+        client.close().await;
+    }
+}

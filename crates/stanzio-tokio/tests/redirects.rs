@@ -142,3 +142,25 @@ async fn resumption_goes_to_the_advertised_location() {
     );
     juliet.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirection_to_nowhere_reports_why() {
+    let pki = pki();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = dead.local_addr().unwrap();
+    drop(dead);
+    let redirecting = redirector(nowhere).await;
+    let options = ConnectOptions::new(target(redirecting), pki.connector()).with_reconnect(
+        Reconnect::new(|| client_config("juliet@localhost", "r0m30"))
+            .with_delays(Duration::from_millis(10), Duration::from_millis(20))
+            .with_max_attempts(2),
+    );
+    let error = Client::connect(client_config("juliet@localhost", "r0m30"), options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, stanzio_tokio::Error::Connect { source, .. }
+            if source.kind() == std::io::ErrorKind::ConnectionRefused),
+        "{error:?}"
+    );
+}
