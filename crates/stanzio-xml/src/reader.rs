@@ -211,18 +211,12 @@ impl StreamReader {
                 }
                 continue;
             }
-            // Feed no more than the element may still take (plus one byte to
-            // notice the overflow), so a huge token never reaches rxml's
-            // buffer and the limit is exact for any split.
-            let budget = self.limits.max_element_bytes - self.bytes_in_element + 1;
-            let take = input.len().min(budget);
-            let Some(mut chunk) = input.get(..take) else {
-                return Ok(None);
-            };
-            let result = self.parser.parse(&mut chunk, false);
-            let consumed = take - chunk.len();
-            *input = input.get(consumed..).unwrap_or_default();
-            self.bytes_in_element += consumed;
+            // rxml stops after each event, having read at most one token
+            // (within its token buffer) past the bytes counted so far, so
+            // the limit is exact for any split.
+            let before = input.len();
+            let result = self.parser.parse(input, false);
+            self.bytes_in_element += before - input.len();
             if self.bytes_in_element > self.limits.max_element_bytes {
                 return Err(limit(Limit::ElementBytes, self.limits.max_element_bytes));
             }
@@ -232,11 +226,10 @@ impl StreamReader {
                         return Ok(Some(out));
                     }
                 }
-                Err(EndOrError::NeedMoreData) if input.is_empty() => return Ok(None),
-                Err(EndOrError::NeedMoreData) => {}
-                // rxml only reports the end of the document when told the
-                // input is complete, which this reader never does.
-                Ok(None) => return Ok(None),
+                // rxml asks for more once it has read all of `input`; it
+                // only reports the end of the document when told the input
+                // is complete, which this reader never does.
+                Err(EndOrError::NeedMoreData) | Ok(None) => return Ok(None),
                 Err(EndOrError::Error(e)) => return Err(parse_error(e, &self.limits)),
             }
         }
@@ -437,14 +430,10 @@ fn check_declaration(declaration: &[u8]) -> Result<(), ReadError> {
         completed = [before, b"encoding='utf-8' ", after].concat();
         input = &completed;
     }
-    let options = rxml::Options {
-        // Every token of a declaration is inside it.
-        max_token_length: input.len(),
-        ..Default::default()
-    };
-    let mut parser = <RawParser as rxml::WithOptions>::with_options(options);
-    match parser.parse(&mut input, false) {
-        Ok(Some(RawEvent::XmlDeclaration(..))) if input.is_empty() => Ok(()),
+    // `declaration` ends at its first `>`, so a declaration rxml accepts
+    // is all of it.
+    match RawParser::new().parse(&mut input, false) {
+        Ok(Some(RawEvent::XmlDeclaration(..))) => Ok(()),
         Err(EndOrError::Error(e)) => Err(e.into()),
         _ => Err(ReadError::xml(
             XmlCondition::NotWellFormed,

@@ -254,7 +254,10 @@ fn header_byte_limit_is_exact() {
     assert!(matches!(events[..], [StreamEvent::Header(_)]));
     let (_, error) = at(input.len() - 1);
     assert_eq!(error, exceeded(Limit::ElementBytes, input.len() - 1));
-    // A limit that ends inside the declaration.
+    // A limit that ends inside the declaration, or right after it.
     let (_, error) = at(10);
     assert_eq!(error, exceeded(Limit::ElementBytes, 10));
+    let declaration = "<?xml version='1.0'?>";
+    let limits = Limits::default().with_max_element_bytes(declaration.len());
+    assert_eq!(read_with(limits, declaration.as_bytes()), (vec![], None));
 }
