@@ -108,6 +108,9 @@ pub fn custom_loop(
     };
     let mut out = Vec::new();
     let mut input = Vec::new();
+    // The server closed the transport; what it sent before still has to be
+    // fed (its `</stream:stream>` makes the close a clean one).
+    let mut transport_closed = false;
     loop {
         // 1. Write everything the machine has to send.
         while machine.poll_transmit(&mut out).is_some() {
@@ -162,6 +165,10 @@ pub fn custom_loop(
                 continue;
             }
         }
+        if transport_closed {
+            machine.handle_transport_closed(now());
+            continue;
+        }
         // 3. Wait for input no longer than the machine's next deadline.
         let deadline = machine.poll_timeout();
         let wait = deadline.map(|d| d.saturating_duration_since(now()));
@@ -172,7 +179,7 @@ pub fn custom_loop(
         transport.socket.set_read_timeout(wait)?;
         match transport.read(&mut input) {
             Ok(true) => {}
-            Ok(false) => machine.handle_transport_closed(now()),
+            Ok(false) => transport_closed = true,
             Err(error)
                 if matches!(
                     error.kind(),
