@@ -106,3 +106,22 @@ fn an_old_ack_acknowledges_nothing_new() {
     assert_eq!(acked_ids(&harness), ["m0", "m1", "m2"]);
     let _: Option<&Stanza> = None;
 }
+
+/// XEP-0198 §4: the client counts the server's stanzas from the moment it
+/// receives `<enabled/>`, not from its own `<enable/>`. ejabberd sends a
+/// hibernated session's stanzas between the two; counting them made the
+/// client's `h` run ahead and ejabberd end the stream ("acknowledged more
+/// stanzas than sent").
+#[test]
+fn stanzas_before_enabled_are_not_counted() {
+    let mut harness = Harness::new(client_config(1), Shape::ejabberd());
+    harness.server.enabled = Some(
+        "<message from='bob@localhost/x' type='chat'><body>from before</body></message>\
+         <enabled xmlns='urn:xmpp:sm:3' id='c20tMQ==' resume='true' max='300'/>"
+            .into(),
+    );
+    harness.drive();
+    assert!(harness.is_online());
+    harness.inject("<message from='bob@localhost/x' type='chat'><body>after</body></message><r xmlns='urn:xmpp:sm:3'/>");
+    assert_eq!(harness.server.acks, [1]);
+}

@@ -129,3 +129,31 @@ fn an_authzid_for_another_account_is_refused_unless_the_caller_grants_it() {
         assert_eq!(pair.client.is_online(), grant, "grant={grant}");
     }
 }
+
+#[test]
+fn a_stream_ends_after_five_failed_authentications_not_before() {
+    // RFC 6120 §6.4.5: retries are allowed up to a limit. Clients that
+    // ignore XEP-0440 spend three attempts on -PLUS hashes first.
+    let config = server().with_tls(ServerTls::DangerousPlaintext);
+    let now = Instant::now();
+    let mut server = ServerConnection::new(config, TestRng(9), now);
+    let header = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='capulet.lit' version='1.0'>";
+    assert_eq!(server.handle_input(now, header), Ok(header.len()));
+    // `n,,` alone is no client-first-message: malformed-request.
+    let bad =
+        b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>biws</auth>";
+    let mut out = Vec::new();
+    for attempt in 1..=4 {
+        assert_eq!(
+            server.handle_input(now, bad),
+            Ok(bad.len()),
+            "attempt {attempt}"
+        );
+        while server.poll_transmit(&mut out).is_some() {}
+    }
+    assert!(!server.is_closed());
+    assert_eq!(
+        server.handle_input(now, bad),
+        Err(PeerError::TooManyAuthFailures)
+    );
+}

@@ -63,8 +63,14 @@ impl SmLink {
         matches!(self, SmLink::On(managed) if managed.enabled.is_some())
     }
 
+    /// Counts a stanza of the server. XEP-0198 §4: the client's count
+    /// starts when it *receives* `<enabled/>`; what the server sent before
+    /// (ejabberd delivers a hibernated session's stanzas there) is not
+    /// counted, or the client's `h` would run ahead of the server's count.
     pub(super) fn count_received(&mut self) {
-        if let SmLink::On(managed) = self {
+        if let SmLink::On(managed) = self
+            && managed.enabled.is_some()
+        {
             managed.counters.received();
         }
     }
