@@ -23,6 +23,48 @@
 //! Logging goes through `tracing`: connection steps at `debug`, stanza
 //! content only at `trace`, credentials never.
 //!
+//! A server accepting client streams:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use stanzio_jid::{BareJid, FullJid};
+//! use stanzio_sasl::{Mechanism, StoredCredentials};
+//! use stanzio_stanza::Condition;
+//! use stanzio_stream::{ServerConfig, ServerEvent};
+//! use stanzio_tokio::{Accounts, ServerTlsSettings, accept_c2s};
+//!
+//! struct Directory;
+//!
+//! impl Accounts for Directory {
+//!     async fn credentials(&self, user: &str, _: &str, _: Mechanism) -> Option<StoredCredentials> {
+//!         None // look the stored SCRAM record up here
+//!     }
+//!     async fn bind(&self, account: &BareJid, resource: Option<&str>) -> Result<FullJid, Condition> {
+//!         FullJid::from_parts(account.node(), account.domain(), resource.unwrap_or("web"))
+//!             .map_err(|_| Condition::BadRequest)
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let tls = ServerTlsSettings::from_pem_files("cert.pem", "key.pem")?.build()?;
+//! let config = ServerConfig::new(["example.com"], b"a stable secret".to_vec());
+//! let accounts = Arc::new(Directory);
+//! let listener = tokio::net::TcpListener::bind("[::]:5222").await?;
+//! loop {
+//!     let (socket, _) = listener.accept().await?;
+//!     let mut session = accept_c2s(socket, config.clone(), &tls, accounts.clone()).await;
+//!     tokio::spawn(async move {
+//!         while let Some(event) = session.next_event().await {
+//!             if let ServerEvent::Stanza(stanza) = event {
+//!                 // route it
+//!             }
+//!         }
+//!     });
+//! }
+//! # }
+//! ```
+//!
 //! Channel binding: `tls-exporter` (RFC 9266) and `tls-server-end-point`
 //! (RFC 5929 §4.1); rustls has no `tls-unique`. See [`tls`].
 #![forbid(unsafe_code)]
