@@ -686,7 +686,25 @@ impl Runner {
                 })
                 .await;
         }
-        tokio::time::sleep(delay).await;
+        // The back-off, cut short only by `close` (a `send` meanwhile
+        // wakes the task too, and just waits on).
+        let deadline = tokio::time::Instant::now() + delay;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => break,
+                () = self.shared.wake.notified() => {
+                    if lock(&self.shared).closing {
+                        lock(&self.shared).reconnecting = false;
+                        self.pending
+                            .push_back(Event::Stream(ClientEvent::Disconnected(lost)));
+                        return false;
+                    }
+                }
+            }
+        }
+        let Some(reconnect) = &mut self.options.reconnect else {
+            return false;
+        };
         let mut config = (reconnect.new_config)();
         let mut redirect = self.redirect.clone();
         if let Some(state) = &self.resumption {

@@ -170,3 +170,36 @@ async fn without_a_reconnect_policy_a_cut_is_the_end() {
     assert!(juliet.next_event().await.is_none());
     assert!(juliet.send(chat("romeo@localhost", "late")).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_during_the_back_off_ends_at_once() {
+    let pki = pki();
+    let server = server(&pki, TestServer::default_config(DOMAIN)).await;
+    let proxy = CutProxy::start(server.starttls).await;
+    let through_proxy = Endpoint::starttls("127.0.0.1", proxy.address.port());
+    let options = ConnectOptions::new(target(through_proxy), pki.connector()).with_reconnect(
+        Reconnect::new(|| client_config("juliet@localhost/balcony", "r0m30"))
+            .with_delays(Duration::from_secs(30), Duration::from_secs(30)),
+    );
+    let mut juliet = Client::connect(client_config("juliet@localhost/balcony", "r0m30"), options)
+        .await
+        .unwrap();
+    sm_enabled(&mut juliet).await;
+    proxy.cut();
+    until(&mut juliet, |e| matches!(e, Event::Reconnecting { .. })).await;
+    // The back-off is at least 15 s; close does not wait for it.
+    tokio::time::timeout(Duration::from_secs(5), juliet.close())
+        .await
+        .expect("close ends the back-off");
+    let online = server
+        .log()
+        .iter()
+        .filter(|e| matches!(e, ServerLog::Online { .. }))
+        .count();
+    assert_eq!(
+        online,
+        1,
+        "no new connection after close: {:?}",
+        server.log()
+    );
+}
