@@ -74,9 +74,16 @@ impl Hub {
     /// `id`.
     pub fn online(&self, jid: FullJid, handle: SessionHandle, id: u64, resumed: bool) {
         let mut state = self.lock();
-        let had_session = state.routes.contains_key(&jid);
-        state.routes.insert(jid.clone(), Route::Live(handle, id));
-        if !(resumed && had_session) {
+        let previous = state.routes.insert(jid.clone(), Route::Live(handle, id));
+        // A resumed session is the detached one going on (XEP-0198 §5):
+        // its IM state (presence, carbons, roster interest) stands.
+        if !resumed {
+            // A new session on a resource kept for resumption: the kept
+            // one ends for real first, and what it collected waits
+            // offline.
+            if let Some(Route::Detached { state: kept, .. }) = previous {
+                state.end_session(&jid, kept.unacked);
+            }
             state.im.session_started(jid);
         }
         state.pump();
