@@ -24,6 +24,7 @@
 //! max_connections = 10000
 //! offline_messages = 100
 //! idle_seconds = 300
+//! negotiation_seconds = 60
 //! login_failures_per_minute = 10
 //!
 //! [auth]
@@ -156,6 +157,10 @@ pub struct LimitsConfig {
     pub offline_messages: usize,
     /// Seconds of silence before a client is checked.
     pub idle_seconds: u64,
+    /// Seconds a connection may take from its first byte to being online
+    /// (TLS, SASL, bind), however slowly it trickles bytes in: a slowloris
+    /// then ends with `connection-timeout` (RFC 6120 §4.9.3.4).
+    pub negotiation_seconds: u64,
     /// Failed logins per address and minute before further attempts wait.
     pub login_failures_per_minute: u32,
 }
@@ -167,6 +172,7 @@ impl Default for LimitsConfig {
             max_connections: 10_000,
             offline_messages: 100,
             idle_seconds: 300,
+            negotiation_seconds: 60,
             login_failures_per_minute: 10,
         }
     }
@@ -276,6 +282,9 @@ impl Config {
         if self.limits.max_connections == 0 {
             return Err(invalid("limits.max_connections", "must not be zero"));
         }
+        if self.limits.negotiation_seconds == 0 {
+            return Err(invalid("limits.negotiation_seconds", "must not be zero"));
+        }
         for name in &self.auth.mechanisms {
             let scram = name
                 .parse::<stanzio_sasl::Mechanism>()
@@ -353,6 +362,10 @@ mod tests {
             ("[auth]\nmechanisms = [\"DIGEST-MD5\"]\n", "auth.mechanisms"),
             ("[auth]\nmechanisms = []\n", "auth.mechanisms"),
             ("[tls]\ncertificate = \"c.pem\"\n", "tls"),
+            (
+                "[limits]\nnegotiation_seconds = 0\n",
+                "limits.negotiation_seconds",
+            ),
             (
                 "[[components]]\ndomain = \"a@b\"\nsecret = \"0123456789abcdef\"\n",
                 "components.domain",

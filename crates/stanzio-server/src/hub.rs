@@ -22,6 +22,12 @@ use stanzio_xml::ContentNamespace;
 
 use crate::store::ImStore;
 
+/// Stanzas a detached session collects before it ends early, as many as
+/// a session may have unacknowledged (stanzio-stream's server keeps at
+/// most 1000): a resumed session could not take more, and without a bound
+/// anyone could grow the server by writing to a dropped session.
+pub const MAX_DETACHED_STANZAS: usize = 1000;
+
 /// Where stanzas for one bound full JID go.
 enum Route {
     /// Online, on the connection with this id.
@@ -253,7 +259,17 @@ impl State {
                     self.undeliverable(&to.to_bare(), stanza);
                 }
             }
-            Some(Route::Detached { state, .. }) => state.unacked.push(stanza),
+            Some(Route::Detached { state, .. }) if state.unacked.len() < MAX_DETACHED_STANZAS => {
+                state.unacked.push(stanza);
+            }
+            Some(Route::Detached { .. }) => {
+                // Full: the session ends now rather than when its window
+                // closes.
+                if let Some(Route::Detached { state: kept, .. }) = self.routes.remove(to) {
+                    self.end_session(to, kept.unacked);
+                }
+                self.undeliverable(&to.to_bare(), stanza);
+            }
             None => self.undeliverable(&to.to_bare(), stanza),
         }
     }

@@ -5,14 +5,14 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use stanzio_jid::{BareJid, FullJid};
 use stanzio_sasl::{HashAlgorithm, Mechanism, RecordParameters, StoredCredentials};
 use stanzio_stanza::{Condition, StreamCondition, StreamError};
-use stanzio_stream::{PeerError, ResumptionState, ServerConfig, ServerEvent};
+use stanzio_stream::{ResumptionState, ServerConfig, ServerEvent};
 use stanzio_tokio::{Acceptor, Accounts, ServerSession};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -108,10 +108,17 @@ impl Throttle {
         failures.get(&ip).is_none_or(|(_, count)| *count < limit)
     }
 
-    fn failed(&self, ip: IpAddr, attempts: u32, now: Instant) {
+    fn failed(&self, ip: IpAddr, now: Instant) {
         let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = failures.entry(ip).or_insert((now, 0));
-        entry.1 = entry.1.saturating_add(attempts);
+        entry.1 = entry.1.saturating_add(1);
+    }
+
+    fn succeeded(&self, ip: IpAddr) {
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, count)) = failures.get_mut(&ip) {
+            *count = count.saturating_sub(1);
+        }
     }
 }
 
@@ -120,9 +127,54 @@ struct ServerAccounts {
     storage: Arc<dyn Storage>,
     hub: Hub,
     resources: AtomicU64,
+    throttle: Throttle,
+    failures_per_minute: u32,
 }
 
-impl Accounts for ServerAccounts {
+/// One connection's account lookups: every credentials lookup is a login
+/// attempt, counted against the peer's address as a failure until the
+/// session authenticates ([`Throttle::succeeded`]). Counting at the
+/// lookup, not when the connection ends, throttles a client that guesses
+/// once per connection, or on many connections at once; an address over
+/// its limit gets no record at all, so even a right guess fails.
+struct ConnectionAccounts {
+    accounts: Arc<ServerAccounts>,
+    peer: IpAddr,
+    /// Login attempts on this connection.
+    attempts: AtomicU32,
+}
+
+impl Accounts for ConnectionAccounts {
+    async fn credentials(
+        &self,
+        username: &str,
+        domain: &str,
+        mechanism: Mechanism,
+    ) -> Option<StoredCredentials> {
+        if self.accounts.throttled(self.peer) {
+            tracing::warn!(peer = %self.peer, "too many failed logins from this address");
+            return None;
+        }
+        self.accounts.throttle.failed(self.peer, now());
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        self.accounts.credentials(username, domain, mechanism).await
+    }
+
+    async fn bind(&self, account: &BareJid, requested: Option<&str>) -> Result<FullJid, Condition> {
+        self.accounts.bind(account, requested).await
+    }
+
+    async fn resume(&self, account: &BareJid, previd: &str) -> Option<ResumptionState> {
+        self.accounts.resume(account, previd).await
+    }
+}
+
+impl ServerAccounts {
+    /// Whether `ip` used up its failed logins of the minute.
+    fn throttled(&self, ip: IpAddr) -> bool {
+        !self.throttle.allows(ip, self.failures_per_minute, now())
+    }
+
     async fn credentials(
         &self,
         username: &str,
@@ -170,7 +222,6 @@ struct Shared {
     acceptor: Acceptor,
     accounts: Arc<ServerAccounts>,
     hub: Hub,
-    throttle: Throttle,
     active: Arc<AtomicUsize>,
     sessions: AtomicU64,
 }
@@ -192,7 +243,8 @@ fn stream_config(config: &Config, secret: Vec<u8>) -> ServerConfig {
         .with_sasl(sasl)
         .with_plain(config.auth.allow_plain)
         .with_limits(limits)
-        .with_idle_timeout(idle, Duration::from_secs(60));
+        .with_idle_timeout(idle, Duration::from_secs(60))
+        .with_negotiation_timeout(Duration::from_secs(config.limits.negotiation_seconds));
     for component in &config.components {
         if let Ok(domain) = BareJid::new(&component.domain) {
             stream = stream.with_component(&domain, component.secret.clone());
@@ -227,11 +279,12 @@ pub async fn start(config: Config, storage: Arc<dyn Storage>) -> Result<RunningS
             storage,
             hub: hub.clone(),
             resources: AtomicU64::new(1),
+            throttle: Throttle::default(),
+            failures_per_minute: config.limits.login_failures_per_minute,
         }),
         config,
         acceptor,
         hub: hub.clone(),
-        throttle: Throttle::default(),
         active: active.clone(),
         sessions: AtomicU64::new(1),
     });
@@ -300,10 +353,7 @@ async fn accept_loop(listener: TcpListener, kind: Listener, shared: Arc<Shared>)
             tracing::warn!(%peer, "connection limit reached; refused");
             continue;
         }
-        if !shared
-            .throttle
-            .allows(peer.ip(), limits.login_failures_per_minute, now())
-        {
+        if shared.accounts.throttled(peer.ip()) {
             tracing::warn!(%peer, "too many failed logins from this address; refused");
             continue;
         }
@@ -318,16 +368,36 @@ async fn accept_loop(listener: TcpListener, kind: Listener, shared: Arc<Shared>)
 
 async fn serve(socket: TcpStream, peer: SocketAddr, kind: Listener, shared: &Shared) {
     let config = shared.stream_config.clone();
-    let accounts = shared.accounts.clone();
+    let accounts = Arc::new(ConnectionAccounts {
+        accounts: shared.accounts.clone(),
+        peer: peer.ip(),
+        attempts: AtomicU32::new(0),
+    });
+    // The accept helpers run the TLS and WebSocket handshakes before the
+    // machine's negotiation timeout starts: bound them by it too, so that
+    // a slowloris cannot hold a connection there.
+    let negotiation = Duration::from_secs(shared.config.limits.negotiation_seconds);
     let session = match kind {
         Listener::C2s => {
-            Ok(stanzio_tokio::accept_c2s(socket, config, &shared.acceptor, accounts).await)
+            Ok(stanzio_tokio::accept_c2s(socket, config, &shared.acceptor, accounts.clone()).await)
         }
         Listener::DirectTls => {
-            stanzio_tokio::accept_direct_tls(socket, config, &shared.acceptor, accounts).await
+            let accept = stanzio_tokio::accept_direct_tls(
+                socket,
+                config,
+                &shared.acceptor,
+                accounts.clone(),
+            );
+            within(negotiation, accept).await
         }
         Listener::WebSocket => {
-            stanzio_tokio::accept_websocket(socket, config, Some(&shared.acceptor), accounts).await
+            let accept = stanzio_tokio::accept_websocket(
+                socket,
+                config,
+                Some(&shared.acceptor),
+                accounts.clone(),
+            );
+            within(negotiation, accept).await
         }
         Listener::Components => {
             serve_component(
@@ -339,20 +409,41 @@ async fn serve(socket: TcpStream, peer: SocketAddr, kind: Listener, shared: &Sha
         }
     };
     match session {
-        Ok(session) => serve_client(session, peer, shared).await,
+        Ok(session) => serve_client(session, peer, &accounts, shared).await,
         Err(error) => tracing::debug!(%peer, %error, "connection failed before the stream"),
     }
 }
 
-async fn serve_client(mut session: ServerSession, peer: SocketAddr, shared: &Shared) {
+/// A handshake, or `TimedOut` once `limit` passed.
+async fn within(
+    limit: Duration,
+    handshake: impl Future<Output = Result<ServerSession, stanzio_tokio::Error>>,
+) -> Result<ServerSession, stanzio_tokio::Error> {
+    tokio::time::timeout(limit, handshake)
+        .await
+        .unwrap_or_else(|_| {
+            Err(stanzio_tokio::Error::Io(
+                std::io::ErrorKind::TimedOut.into(),
+            ))
+        })
+}
+
+async fn serve_client(
+    mut session: ServerSession,
+    peer: SocketAddr,
+    accounts: &ConnectionAccounts,
+    shared: &Shared,
+) {
     let handle = session.handle();
     let id = shared.sessions.fetch_add(1, Ordering::Relaxed);
     let mut bound: Option<FullJid> = None;
-    let mut authenticated = false;
     while let Some(event) = session.next_event().await {
         match event {
             ServerEvent::Authenticated { account, mechanism } => {
-                authenticated = true;
+                // The last attempt was this success, not a failure.
+                if accounts.attempts.load(Ordering::SeqCst) > 0 {
+                    shared.accounts.throttle.succeeded(peer.ip());
+                }
                 tracing::info!(%peer, %account, %mechanism, "authenticated");
             }
             ServerEvent::Online { jid, resumed } => {
@@ -373,9 +464,6 @@ async fn serve_client(mut session: ServerSession, peer: SocketAddr, shared: &Sha
                 resumption,
                 undelivered,
             } => {
-                if !authenticated && matches!(error, Some(PeerError::TooManyAuthFailures)) {
-                    shared.throttle.failed(peer.ip(), 3, now());
-                }
                 match &error {
                     Some(error) => tracing::info!(%peer, %error, "disconnected"),
                     None => tracing::info!(%peer, "closed"),
