@@ -292,7 +292,10 @@ impl Client {
         }
     }
 
-    /// The address the session was bound to when it came online.
+    /// The address the session was bound to when [`connect`](Self::connect)
+    /// returned. A reconnection that could not resume binds a new session,
+    /// possibly with another resource: its `Online` event says which, and
+    /// [`with_connection`](Self::with_connection) reads the current one.
     pub fn jid(&self) -> &Jid {
         &self.jid
     }
