@@ -162,18 +162,27 @@ class Account(slixmpp.ClientXMPP):
 
     async def login(self):
         self.connect(self.args.host, self.args.port)
+        # A failed attempt is not the end: slixmpp tries the next offered
+        # mechanism (it binds only tls-unique, so against a server without
+        # tls-unique its -PLUS attempts fail and SCRAM with flag n follows).
+        # The login fails only if the stream ends without a session.
         started = asyncio.ensure_future(self.wait("session_start", "session"))
-        refused = asyncio.ensure_future(self.wait("failed_auth", "refusal"))
-        done, pending = await asyncio.wait([started, refused], return_when=asyncio.FIRST_COMPLETED)
+        ended = asyncio.ensure_future(self.wait("disconnected", "disconnection"))
+        done, pending = await asyncio.wait([started, ended], return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
-        if refused in done and not refused.exception():
-            raise StepFailed(f"{self.who}: the server refused the login")
+        if ended in done and not ended.exception():
+            failures = len(self.take("failed_auth"))
+            raise StepFailed(f"{self.who}: the server refused the login ({failures} failed attempts)")
         started.result()
+        self.failed_attempts = len(self.take("failed_auth"))
         tls = self.transport.get_extra_info("ssl_object")
         if tls is None:
             raise StepFailed(f"{self.who}: the stream is not encrypted")
-        return f"bound {self.boundjid.full}, {tls.version()}, SASL {self.mechanism}"
+        return (
+            f"bound {self.boundjid.full}, {tls.version()}, SASL {self.mechanism}"
+            f" after {self.failed_attempts} failed attempts"
+        )
 
     async def request(self, awaitable, what):
         try:
