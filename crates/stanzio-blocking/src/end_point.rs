@@ -150,13 +150,11 @@ fn read_raw(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if count == 0 || count > 4 {
             return None;
         }
-        let mut length = 0usize;
-        for _ in 0..count {
-            let (&byte, after) = rest.split_first()?;
-            length = (length << 8) | usize::from(byte);
-            rest = after;
-        }
-        length
+        let (bytes, after) = rest.split_at_checked(count)?;
+        rest = after;
+        bytes
+            .iter()
+            .fold(0usize, |length, &byte| length * 256 + usize::from(byte))
     };
     if length > rest.len() {
         return None;
@@ -276,6 +274,47 @@ mod tests {
         let algorithm = identifier(SHA512_RSA, &[0x05, 0x00]);
         let der = tlv(SEQUENCE, &[tbs, algorithm].concat());
         assert_eq!(tls_server_end_point(&der).map(|h| h.len()), Some(64));
+    }
+
+    /// A certificate whose tbsCertificate is written as `tbs`, raw.
+    fn with_raw_tbs(tbs: &[u8]) -> Vec<u8> {
+        let algorithm = identifier(SHA256_ECDSA, &[]);
+        tlv(SEQUENCE, &[tbs, &algorithm].concat())
+    }
+
+    #[test]
+    fn every_definite_length_form_up_to_four_bytes_is_read() {
+        for tbs in [
+            &[0x30, 0x02, 0xab, 0xcd][..],
+            &[0x30, 0x81, 0x02, 0xab, 0xcd],
+            &[0x30, 0x82, 0x00, 0x02, 0xab, 0xcd],
+            &[0x30, 0x83, 0x00, 0x00, 0x02, 0xab, 0xcd],
+            &[0x30, 0x84, 0x00, 0x00, 0x00, 0x02, 0xab, 0xcd],
+        ] {
+            let der = with_raw_tbs(tbs);
+            assert_eq!(
+                tls_server_end_point(&der).map(|h| h.len()),
+                Some(32),
+                "{tbs:02x?}"
+            );
+        }
+    }
+
+    #[test]
+    fn indefinite_and_five_byte_lengths_are_refused() {
+        // X.690 §10.1: DER has no indefinite form; lengths past four bytes
+        // are not certificates.
+        for tbs in [
+            &[0x30, 0x80][..],
+            &[0x30, 0x85, 0x00, 0x00, 0x00, 0x00, 0x02, 0xab, 0xcd],
+        ] {
+            assert_eq!(tls_server_end_point(&with_raw_tbs(tbs)), None, "{tbs:02x?}");
+        }
+        // An indefinite outer length is not read as 128 bytes either.
+        let inner = [tlv(SEQUENCE, &[0u8; 114]), identifier(SHA256_ECDSA, &[])].concat();
+        assert_eq!(inner.len(), 128);
+        let der = [&[0x30, 0x80][..], &inner].concat();
+        assert_eq!(tls_server_end_point(&der), None);
     }
 
     #[test]
