@@ -10,6 +10,8 @@
 //!     own incremental path, the one `Element::from_reader` uses) →
 //!     xmpp-parsers `TryFrom` into `Message`/`Presence`/`Iq`;
 //!   - `rxml-raw`: `RawParser` events only, nothing built (the ceiling).
+//! * `stanza_typing`: `Stanza::from_element` alone over the corpus's
+//!   elements, read beforehand: what the typed layer costs on its own.
 //! * `stanza_serialize`: the same stanzas, parsed beforehand, written by
 //!   stanzio's writer vs minidom's `write_to`.
 //!
@@ -28,7 +30,7 @@ use criterion::{Criterion, Throughput};
 use rxml::error::EndOrError;
 use rxml::{Parse, RawEvent, RawParser};
 use stanzio_stanza::{Stanza, StreamContext};
-use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader, StreamWriter};
+use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader, StreamWriter};
 
 const CHUNK: usize = 4096;
 const STANZAS: usize = 5_000;
@@ -45,8 +47,8 @@ fn stanzio_parse(stream: &[u8]) -> usize {
                     ctx = StreamContext::from_header(&header, ContentNamespace::Client)
                 }
                 StreamEvent::Element(element) => {
-                    let stanza = Stanza::from_element(element.root(), &ctx)
-                        .expect("corpus stanzas are valid");
+                    let stanza =
+                        Stanza::from_element(&element, &ctx).expect("corpus stanzas are valid");
                     black_box(stanza);
                     // As the stream layer does: the arena's buffers serve
                     // the next stanza.
@@ -123,6 +125,27 @@ fn rxml_raw(stream: &[u8]) -> usize {
     events
 }
 
+/// Every element of `stream`, read once.
+fn elements(stream: &[u8]) -> Vec<Element> {
+    let mut reader = StreamReader::new(Limits::default());
+    let mut input = stream;
+    let mut elements = Vec::new();
+    while let Some(event) = reader.read(&mut input).expect("corpus is valid") {
+        if let StreamEvent::Element(element) = event {
+            elements.push(element);
+        }
+    }
+    elements
+}
+
+/// The typed layer alone: every element typed, nothing read.
+fn stanzio_type(elements: &[Element], ctx: &StreamContext) -> usize {
+    for element in elements {
+        black_box(Stanza::from_element(element, ctx).expect("corpus stanzas are valid"));
+    }
+    elements.len()
+}
+
 fn parsed_stanzas(stream: &[u8]) -> Vec<Stanza> {
     let mut reader = StreamReader::new(Limits::default());
     let mut input = stream;
@@ -130,7 +153,7 @@ fn parsed_stanzas(stream: &[u8]) -> Vec<Stanza> {
     let ctx = StreamContext::new(ContentNamespace::Client).with_lang("en");
     while let Some(event) = reader.read(&mut input).expect("corpus is valid") {
         if let StreamEvent::Element(element) = event {
-            stanzas.push(Stanza::from_element(element.root(), &ctx).expect("valid"));
+            stanzas.push(Stanza::from_element(&element, &ctx).expect("valid"));
         }
     }
     stanzas
@@ -162,6 +185,15 @@ fn benches(c: &mut Criterion, stream: &[u8], corpus: &corpus::Corpus) {
     });
     group.bench_function("xmpp-rs", |b| b.iter(|| xmpp_rs_parse(black_box(stream))));
     group.bench_function("rxml-raw", |b| b.iter(|| rxml_raw(black_box(stream))));
+    group.finish();
+
+    let read = elements(stream);
+    let ctx = StreamContext::new(ContentNamespace::Client).with_lang("en");
+    let mut group = c.benchmark_group("stanza_typing");
+    group.throughput(Throughput::Bytes(stream.len() as u64));
+    group.bench_function("stanzio", |b| {
+        b.iter(|| stanzio_type(black_box(&read), &ctx))
+    });
     group.finish();
 
     let stanzas = parsed_stanzas(stream);
@@ -222,6 +254,10 @@ fn summary(home: &std::path::Path, stream_bytes: usize, serialized_bytes: usize)
         ("parse stanzio-xml (untyped)", parse("stanzio-xml")),
         ("parse xmpp-rs (typed)", parse("xmpp-rs")),
         ("parse rxml raw (ceiling)", parse("rxml-raw")),
+        (
+            "typing alone (no reading)",
+            mean_ns(home, "stanza_typing", "stanzio"),
+        ),
     ] {
         if let Some(ns) = ns {
             println!(
@@ -253,7 +289,12 @@ fn summary(home: &std::path::Path, stream_bytes: usize, serialized_bytes: usize)
         (
             "typed parse vs rxml raw",
             ratio(parse("stanzio"), parse("rxml-raw")),
-            0.75,
+            0.9,
+        ),
+        (
+            "untyped read vs rxml raw",
+            ratio(parse("stanzio-xml"), parse("rxml-raw")),
+            0.9,
         ),
         (
             "serialize vs minidom",

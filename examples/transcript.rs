@@ -61,7 +61,7 @@ fn read_session(mut input: &[u8]) -> Result<(), Box<dyn Error>> {
                 ctx = StreamContext::from_header(&header, ContentNamespace::Client);
             }
             StreamEvent::Element(element) => {
-                match Stanza::from_element(element.root(), &ctx) {
+                match Stanza::from_element(&element, &ctx) {
                     Ok(stanza) => {
                         stanzas += 1;
                         println!("S: {}", describe(&stanza));
@@ -106,7 +106,7 @@ fn reread(bytes: &[u8], ctx: &StreamContext) -> Result<Stanza, Box<dyn Error>> {
     loop {
         match reader.read(&mut input)? {
             Some(StreamEvent::Element(element)) => {
-                return Ok(Stanza::from_element(element.root(), ctx)?);
+                return Ok(Stanza::from_element(&element, ctx)?);
             }
             Some(_) => continue,
             None => return Err("the written stanza did not read back".into()),

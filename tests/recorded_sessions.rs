@@ -86,7 +86,7 @@ fn read(bytes: &[u8], chunk: usize) -> Vec<Seen> {
                 }
                 StreamEvent::Element(element) => {
                     let restart = restarts_after(&element);
-                    match Stanza::from_element(element.root(), &ctx) {
+                    match Stanza::from_element(&element, &ctx) {
                         Ok(stanza) => seen.push(Seen::Stanza(Box::new(stanza))),
                         Err(_) => seen.push(Seen::Nonza(element)),
                     }

@@ -35,14 +35,14 @@ fn reparse(stanza: &Stanza) -> Stanza {
     w.finish().expect("a parsed stanza is writable");
     let again = elements(&stream);
     assert_eq!(again.len(), 1, "one stanza written");
-    Stanza::from_element(again[0].root(), &context()).expect("a written stanza parses")
+    Stanza::from_element(&again[0], &context()).expect("a written stanza parses")
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut stream = OPEN.to_vec();
     stream.extend_from_slice(data);
     for element in elements(&stream) {
-        match Stanza::from_element(element.root(), &context()) {
+        match Stanza::from_element(&element, &context()) {
             Ok(stanza) => assert_eq!(reparse(&stanza), stanza),
             Err(error) => {
                 if let Some(reply) = error.error_reply() {

@@ -1,5 +1,5 @@
 //! Reading a stanza element: checking that it is a stanza of this stream,
-//! and the rules its child elements share (text-only elements, payloads).
+//! and the rules its text-only child elements share.
 
 use std::borrow::Cow;
 
@@ -9,7 +9,58 @@ use crate::StanzaKind;
 use crate::context::StreamContext;
 use crate::parse_error::{Malformed, StanzaParseError};
 
-/// Reads `element` as a stanza of `kind` on the stream `ctx` with `parse`,
+/// The element a stanza is read from: the [`Element`] the stream reader
+/// yielded, or any [`ElementRef`], such as a message forwarded inside
+/// another (XEP-0297).
+///
+/// Either converts (`&element` or `element.root()`); what differs is how a
+/// received message or presence keeps its payloads. From a whole `Element`
+/// it clones the element's three buffers, a `memcpy` each; from an
+/// `ElementRef` it copies the subtree node by node, which costs about as
+/// many instructions again as the rest of the parse. Pass the reader's
+/// `Element` when you have it.
+#[derive(Debug, Clone, Copy)]
+pub struct StanzaSource<'a> {
+    root: ElementRef<'a>,
+    /// The whole document, when `root` is its top element.
+    document: Option<&'a Element>,
+}
+
+impl<'a> StanzaSource<'a> {
+    /// The stanza element.
+    pub fn root(&self) -> ElementRef<'a> {
+        self.root
+    }
+
+    /// An owned copy of the stanza element.
+    pub(crate) fn to_owned(self) -> Element {
+        match self.document {
+            // The reader's buffers may have spare room; a clone has none.
+            Some(document) => document.clone(),
+            None => self.root.to_owned(),
+        }
+    }
+}
+
+impl<'a> From<&'a Element> for StanzaSource<'a> {
+    fn from(document: &'a Element) -> Self {
+        StanzaSource {
+            root: document.root(),
+            document: Some(document),
+        }
+    }
+}
+
+impl<'a> From<ElementRef<'a>> for StanzaSource<'a> {
+    fn from(root: ElementRef<'a>) -> Self {
+        StanzaSource {
+            root,
+            document: None,
+        }
+    }
+}
+
+/// Reads `source` as a stanza of `kind` on the stream `ctx` with `parse`,
 /// and turns what `parse` finds malformed into an error that can be
 /// answered.
 ///
@@ -19,12 +70,13 @@ use crate::parse_error::{Malformed, StanzaParseError};
 /// every first-level element in the stream's content namespace, so a
 /// `jabber:server` message on a client stream is an `invalid-namespace`
 /// (§4.9.3.10), never a message of this client.
-pub(crate) fn read_stanza<T>(
-    element: ElementRef<'_>,
+pub(crate) fn read_stanza<'a, T>(
+    source: StanzaSource<'a>,
     kind: StanzaKind,
     ctx: &StreamContext,
-    parse: impl FnOnce(ElementRef<'_>) -> Result<T, Malformed>,
+    parse: impl FnOnce(StanzaSource<'a>) -> Result<T, Malformed>,
 ) -> Result<T, StanzaParseError> {
+    let element = source.root();
     if element.name() != kind.as_str() {
         return Err(StanzaParseError::not_a_stanza(element));
     }
@@ -36,21 +88,9 @@ pub(crate) fn read_stanza<T>(
             expected: ctx.ns,
         }),
         Some(_) => {
-            parse(element).map_err(|reason| StanzaParseError::invalid(element, kind, reason, ctx))
+            parse(source).map_err(|reason| StanzaParseError::invalid(element, kind, reason, ctx))
         }
     }
-}
-
-/// A vector with room for the payloads of `element`: its children outside
-/// the stanza's namespace or not among `typed`. Sized before parsing, so a
-/// parsed stanza holds no spare room and costs no reallocation.
-pub(crate) fn payload_vec(element: ElementRef<'_>, typed: &[&str]) -> Vec<Element> {
-    let ns = element.ns();
-    let count = element
-        .children()
-        .filter(|c| c.ns() != ns || !typed.contains(&c.name()))
-        .count();
-    Vec::with_capacity(count)
 }
 
 /// The text of `child`, an element that holds character data only
@@ -72,13 +112,4 @@ pub(crate) fn text_only<'a>(
 /// space (no-break, ideographic) is content.
 pub(crate) fn trim_xml_space(text: &str) -> &str {
     text.trim_matches([' ', '\t', '\n', '\r'])
-}
-
-/// The first payload `name` in namespace `ns`.
-pub(crate) fn find_payload<'p>(
-    payloads: &'p [Element],
-    name: &str,
-    ns: &str,
-) -> Option<&'p Element> {
-    payloads.iter().find(|p| p.is(name, ns))
 }

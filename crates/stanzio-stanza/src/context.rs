@@ -23,7 +23,7 @@ use stanzio_xml::{ContentNamespace, StreamHeader};
 ///     .attr("from", "victim@example.net/home")
 ///     .attr("id", "m1")
 ///     .build()?;
-/// let stanza = Stanza::from_element(forged.root(), &ctx)?;
+/// let stanza = Stanza::from_element(&forged, &ctx)?;
 /// let bounce = stanza.error_reply(StanzaError::new(Condition::NotAllowed), &ctx).unwrap();
 /// assert_eq!(bounce.to_jid().unwrap().as_str(), "juliet@example.com/balcony");
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -2,12 +2,13 @@
 
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
-use crate::children::read_stanza;
+use crate::children::{StanzaSource, read_stanza};
 use crate::context::StreamContext;
 use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
 use crate::stanza_error::StanzaError;
@@ -53,6 +54,10 @@ impl FromStr for IqType {
 }
 
 /// The type of an IQ with what that type carries (RFC 6120 §8.2.3).
+// The error variant holds its `<error/>` inline, as `Message` and
+// `Presence` do: responses are matched and read once, and a box would make
+// every caller build and unwrap one for the rare error.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IqPayload {
     /// `get`: a request for information, with exactly one payload.
@@ -109,10 +114,10 @@ pub struct Iq {
     /// `to`.
     pub to: Option<Jid>,
     /// `id`, which every IQ must have and a response echoes.
-    pub id: String,
+    pub id: CompactString,
     /// `xml:lang`: as written on the stanza, else the stream's (see
     /// [`Message::lang`](crate::Message::lang)).
-    pub lang: Option<String>,
+    pub lang: Option<CompactString>,
     /// The type and what it carries.
     pub payload: IqPayload,
     /// Attributes beyond the five of RFC 6120 §8.1, kept for §8.4.
@@ -120,7 +125,7 @@ pub struct Iq {
 }
 
 impl Iq {
-    pub(crate) fn with_payload(id: impl Into<String>, payload: IqPayload) -> Self {
+    pub(crate) fn with_payload(id: impl Into<CompactString>, payload: IqPayload) -> Self {
         Iq {
             from: None,
             to: None,
@@ -132,12 +137,12 @@ impl Iq {
     }
 
     /// A `get` request.
-    pub fn get(id: impl Into<String>, payload: Element) -> Self {
+    pub fn get(id: impl Into<CompactString>, payload: Element) -> Self {
         Iq::with_payload(id, IqPayload::Get(payload))
     }
 
     /// A `set` request.
-    pub fn set(id: impl Into<String>, payload: Element) -> Self {
+    pub fn set(id: impl Into<CompactString>, payload: Element) -> Self {
         Iq::with_payload(id, IqPayload::Set(payload))
     }
 
@@ -196,14 +201,17 @@ impl Iq {
     /// # Errors
     ///
     /// [`StanzaParseError`] saying what is wrong and how to answer.
-    pub fn from_element(
-        element: ElementRef<'_>,
+    pub fn from_element<'a>(
+        element: impl Into<StanzaSource<'a>>,
         ctx: &StreamContext,
     ) -> Result<Self, StanzaParseError> {
-        read_stanza(element, StanzaKind::Iq, ctx, |e| Self::parse(e, ctx))
+        read_stanza(element.into(), StanzaKind::Iq, ctx, |source| {
+            Self::parse(source, ctx)
+        })
     }
 
-    fn parse(element: ElementRef<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
+    fn parse(source: StanzaSource<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
+        let element = source.root();
         let attrs = Attributes::parse(element)?;
         let missing = |attribute| Malformed::MissingAttribute {
             element: "iq",
@@ -238,8 +246,8 @@ impl Iq {
         Ok(Iq {
             from: attrs.from,
             to: attrs.to,
-            id: id.to_owned(),
-            lang: lang.map(str::to_owned),
+            id: id.into(),
+            lang: lang.map(CompactString::from),
             extension_attributes: attrs.extensions,
             payload,
         })

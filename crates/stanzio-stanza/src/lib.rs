@@ -19,7 +19,7 @@
 //! let ctx = StreamContext::from_header(&header, ContentNamespace::Client);
 //! let Some(StreamEvent::Element(element)) = reader.read(&mut input)? else { unreachable!() };
 //!
-//! let Stanza::Message(message) = Stanza::from_element(element.root(), &ctx)? else {
+//! let Stanza::Message(message) = Stanza::from_element(&element, &ctx)? else {
 //!     unreachable!()
 //! };
 //! assert_eq!(message.body(), Some("Art thou not Romeo?"));
@@ -49,16 +49,19 @@
 //! [`ExtensionAttribute`], so that reading a stanza and writing it again gives
 //! the same XML (RFC 6120 §8.4: extended content is routed unchanged).
 //!
-//! Payloads are [`stanzio_xml::Element`]s, not `minidom::Element`s. A
-//! stanzio `Element` is one flat arena (three allocations, whatever its
-//! size) that [`ElementRef::to_owned`](stanzio_xml::ElementRef::to_owned)
-//! copies out of the parsed stanza with a few `memcpy`s; a minidom tree costs
-//! an allocation per name, namespace, attribute map and child list. Typed
-//! parsing is the hot path of every connection, so payloads take the cheap
-//! form, and the conversion is one call for those who want xmpp-parsers:
-//! [`Element::to_minidom`](stanzio_xml::Element::to_minidom) one way,
-//! `Element::from(&minidom_element)` the other. The benchmark
-//! `benches/stanza.rs` measures the difference.
+//! Payloads are views ([`stanzio_xml::ElementRef`]) into a stanzio
+//! [`Element`](stanzio_xml::Element), not `minidom::Element`s: one flat
+//! arena (three allocations, whatever its size). A received message or
+//! presence keeps all its payloads in *one* such arena ([`Payloads`]), a
+//! copy of the stanza taken once; a minidom tree would cost an allocation
+//! per name, namespace, attribute map and child list. Ids, languages and
+//! texts are [`CompactString`]s, inline up to 24 bytes. Typed parsing is
+//! the hot path of every connection, so it takes the cheap form, and the
+//! conversion is one call for those who want xmpp-parsers:
+//! [`ElementRef::to_minidom`](stanzio_xml::ElementRef::to_minidom) one way,
+//! `Element::from(&minidom_element)` the other. The benchmarks
+//! `benches/stanza.rs` and `benches/stanza_memory.rs` measure the
+//! difference.
 //!
 //! # The stream a stanza came on
 //!
@@ -97,7 +100,7 @@
 //!     .attr("from", "juliet@example.com/balcony")
 //!     .build()?;
 //! let ctx = StreamContext::new(ContentNamespace::Client);
-//! let error = Stanza::from_element(element.root(), &ctx).unwrap_err();
+//! let error = Stanza::from_element(&element, &ctx).unwrap_err();
 //! assert_eq!(error.condition(), Some(Condition::BadRequest));
 //! let Some(Stanza::Iq(reply)) = error.error_reply() else { unreachable!() };
 //! assert_eq!(reply.id, "x1");
@@ -113,6 +116,7 @@ mod error_body;
 mod iq;
 mod message;
 mod parse_error;
+mod payloads;
 mod presence;
 mod stanza_error;
 mod stream_error;
@@ -121,13 +125,15 @@ mod text;
 use std::fmt;
 
 use stanzio_jid::Jid;
-use stanzio_xml::{ElementRef, XmlWriter};
+use stanzio_xml::XmlWriter;
 
 pub use attributes::ExtensionAttribute;
+pub use children::StanzaSource;
 pub use context::StreamContext;
 pub use iq::{Iq, IqPayload, IqType};
 pub use message::{Message, MessageType, Thread};
 pub use parse_error::{InvalidStanza, Malformed, StanzaParseError, UnknownValue};
+pub use payloads::Payloads;
 pub use presence::{Presence, PresenceType, Show};
 pub use stanza_error::{Condition, ErrorType, StanzaError};
 pub use stream_error::{StreamCondition, StreamError};
@@ -143,6 +149,9 @@ pub const NS_COMPONENT_ACCEPT: &str = "jabber:component:accept";
 pub const NS_STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
 /// The namespace of stream error conditions and text (RFC 6120 §4.9.2).
 pub const NS_STREAM_ERRORS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
+/// The string type of ids, languages and texts: up to 24 bytes inline, so
+/// the common short ones cost no allocation.
+pub use compact_str::CompactString;
 pub use stanzio_xml::{NS_STREAM, NS_XML};
 
 /// The three kinds of stanza (RFC 6120 §8).
@@ -188,7 +197,8 @@ impl Stanza {
     /// Reads a top-level element received on the stream `ctx` as a
     /// stanza: `message`, `presence` or `iq` in the stream's content
     /// namespace (RFC 6120 §4.8.2), inheriting the stream's `xml:lang`
-    /// (§4.7.4).
+    /// (§4.7.4). `element` is the reader's `&Element`, or an `ElementRef`
+    /// (see [`StanzaSource`] for the difference).
     ///
     /// # Errors
     ///
@@ -196,15 +206,16 @@ impl Stanza {
     /// [`StanzaParseError::WrongNamespace`] for a stanza in another content
     /// namespace, [`StanzaParseError::Invalid`] for a stanza that breaks
     /// the rules.
-    pub fn from_element(
-        element: ElementRef<'_>,
+    pub fn from_element<'a>(
+        element: impl Into<StanzaSource<'a>>,
         ctx: &StreamContext,
     ) -> Result<Stanza, StanzaParseError> {
-        match element.name() {
-            "message" => Message::from_element(element, ctx).map(Stanza::Message),
-            "presence" => Presence::from_element(element, ctx).map(Stanza::Presence),
-            "iq" => Iq::from_element(element, ctx).map(Stanza::Iq),
-            _ => Err(StanzaParseError::not_a_stanza(element)),
+        let source = element.into();
+        match source.root().name() {
+            "message" => Message::from_element(source, ctx).map(Stanza::Message),
+            "presence" => Presence::from_element(source, ctx).map(Stanza::Presence),
+            "iq" => Iq::from_element(source, ctx).map(Stanza::Iq),
+            _ => Err(StanzaParseError::not_a_stanza(source.root())),
         }
     }
 

@@ -2,14 +2,16 @@
 
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
-use crate::children::{find_payload, payload_vec, read_stanza, text_only};
+use crate::children::{StanzaSource, read_stanza, text_only};
 use crate::context::StreamContext;
 use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
+use crate::payloads::{Payloads, is_typed};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
 
@@ -65,14 +67,14 @@ impl FromStr for MessageType {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Thread {
     /// The thread identifier.
-    pub id: String,
+    pub id: CompactString,
     /// `parent`: the thread this one was spawned from.
-    pub parent: Option<String>,
+    pub parent: Option<CompactString>,
 }
 
 impl Thread {
     /// A thread without parent.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<CompactString>) -> Self {
         Thread {
             id: id.into(),
             parent: None,
@@ -98,11 +100,11 @@ pub struct Message {
     /// `to`.
     pub to: Option<Jid>,
     /// `id`.
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// `xml:lang` (RFC 6120 §8.1.5): as written on the stanza, else the
     /// stream's, which a stanza without one inherits (§4.7.4) and which a
     /// server adds when it routes the stanza on.
-    pub lang: Option<String>,
+    pub lang: Option<CompactString>,
     /// `type`.
     pub type_: MessageType,
     /// `<body/>` texts by `xml:lang` (RFC 6121 §5.2.3).
@@ -114,8 +116,8 @@ pub struct Message {
     /// The `<error/>` of a message of type `error`.
     pub error: Option<StanzaError>,
     /// Every child element no field above claims, in document order,
-    /// unchanged. [`Element::to_minidom`] hands one to `xmpp-parsers`.
-    pub payloads: Vec<Element>,
+    /// unchanged.
+    pub payloads: Payloads,
     /// Attributes beyond the five of RFC 6120 §8.1, kept for §8.4.
     pub extension_attributes: Vec<ExtensionAttribute>,
 }
@@ -130,7 +132,7 @@ impl Message {
     }
 
     /// A `chat` message to `to` with one body (RFC 6121 §5.2.2).
-    pub fn chat(to: Jid, body: impl Into<String>) -> Self {
+    pub fn chat(to: Jid, body: impl Into<CompactString>) -> Self {
         Message::new(MessageType::Chat)
             .with_to(to)
             .with_body(None, body)
@@ -157,13 +159,13 @@ impl Message {
     }
 
     /// Sets `id`.
-    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+    pub fn with_id(mut self, id: impl Into<CompactString>) -> Self {
         self.id = Some(id.into());
         self
     }
 
     /// Sets the body for `lang` (`None`: the message's own language).
-    pub fn with_body(mut self, lang: Option<&str>, body: impl Into<String>) -> Self {
+    pub fn with_body(mut self, lang: Option<&str>, body: impl Into<CompactString>) -> Self {
         self.bodies.insert(lang, body);
         self
     }
@@ -185,8 +187,8 @@ impl Message {
     }
 
     /// The first payload `name` in namespace `ns`.
-    pub fn payload(&self, name: &str, ns: &str) -> Option<&Element> {
-        find_payload(&self.payloads, name, ns)
+    pub fn payload(&self, name: &str, ns: &str) -> Option<ElementRef<'_>> {
+        self.payloads.find(name, ns)
     }
 
     /// The error message that answers this one, received on the stream
@@ -204,37 +206,46 @@ impl Message {
 
     /// Reads a `<message/>` received on the stream `ctx`: it must be in the
     /// stream's content namespace, and inherits the stream's `xml:lang`
-    /// (RFC 6120 §4.7.4).
+    /// (RFC 6120 §4.7.4). `element` as for
+    /// [`Stanza::from_element`](crate::Stanza::from_element).
     ///
     /// # Errors
     ///
     /// [`StanzaParseError`] saying what is wrong and how to answer.
-    pub fn from_element(
-        element: ElementRef<'_>,
+    pub fn from_element<'a>(
+        element: impl Into<StanzaSource<'a>>,
         ctx: &StreamContext,
     ) -> Result<Self, StanzaParseError> {
-        read_stanza(element, StanzaKind::Message, ctx, |e| Self::parse(e, ctx))
+        read_stanza(element.into(), StanzaKind::Message, ctx, |source| {
+            Self::parse(source, ctx)
+        })
     }
 
-    fn parse(element: ElementRef<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
+    fn parse(source: StanzaSource<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
+        let element = source.root();
         let attrs = Attributes::parse(element)?;
         // RFC 6121 §5.2.2: absent or not understood means `normal`.
         let type_ = attrs.type_.and_then(|t| t.parse().ok()).unwrap_or_default();
         let lang = attrs.lang.or(ctx.lang.as_deref());
-        let ns = element.ns();
+        // RFC 6120 §8.3.1: only an error stanza carries <error/>; elsewhere
+        // it is someone's payload.
+        let typed: &'static [&'static str] = if type_ == MessageType::Error {
+            &["body", "subject", "thread", "error"]
+        } else {
+            &["body", "subject", "thread"]
+        };
         let mut message = Message {
             from: attrs.from,
             to: attrs.to,
-            id: attrs.id.map(str::to_owned),
-            lang: lang.map(str::to_owned),
+            id: attrs.id.map(CompactString::from),
+            lang: lang.map(CompactString::from),
             extension_attributes: attrs.extensions,
             type_,
-            payloads: payload_vec(element, &["body", "subject", "thread", "error"]),
             ..Message::default()
         };
+        let ns = element.ns();
         for child in element.children() {
-            if child.ns() != ns {
-                message.payloads.push(child.to_owned());
+            if !is_typed(ns, child, typed) {
                 continue;
             }
             match child.name() {
@@ -242,17 +253,16 @@ impl Message {
                 "subject" => message.subjects.insert_parsed(child, lang, "subject")?,
                 "thread" => {
                     let thread = Thread {
-                        id: text_only(child, "thread")?.into_owned(),
-                        parent: child.attr("parent").map(str::to_owned),
+                        id: text_only(child, "thread")?.into(),
+                        parent: child.attr("parent").map(CompactString::from),
                     };
                     // RFC 6121 §5.2.5: at most one <thread/>.
                     if message.thread.replace(thread).is_some() {
                         return Err(Malformed::Duplicate { element: "thread" });
                     }
                 }
-                // RFC 6120 §8.3.1: only an error stanza carries <error/>;
-                // elsewhere it is someone's payload.
-                "error" if type_ == MessageType::Error => {
+                // "error", which `typed` holds in an error message only.
+                _ => {
                     if message
                         .error
                         .replace(StanzaError::parse(child, lang)?)
@@ -261,12 +271,13 @@ impl Message {
                         return Err(Malformed::Duplicate { element: "error" });
                     }
                 }
-                _ => message.payloads.push(child.to_owned()),
             }
         }
         if type_ == MessageType::Error && message.error.is_none() {
             return Err(Malformed::Missing { element: "error" });
         }
+        // Copied last, so that a stanza refused above costs no copy.
+        message.payloads = Payloads::of_stanza(source, typed);
         Ok(message)
     }
 
@@ -297,8 +308,8 @@ impl Message {
             w.text(&thread.id);
             w.end();
         }
-        for payload in &self.payloads {
-            w.element(payload.root());
+        for payload in self.payloads.iter() {
+            w.element(payload);
         }
         if let Some(error) = &self.error {
             error.write_to(w, ns);

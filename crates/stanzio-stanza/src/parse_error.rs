@@ -302,13 +302,13 @@ impl InvalidStanza {
             StanzaKind::Message => Stanza::Message(Message {
                 from,
                 to,
-                id,
+                id: id.map(Into::into),
                 ..Message::error(error)
             }),
             StanzaKind::Presence => Stanza::Presence(Presence {
                 from,
                 to,
-                id,
+                id: id.map(Into::into),
                 ..Presence::error(error)
             }),
         })

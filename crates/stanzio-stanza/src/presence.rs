@@ -2,14 +2,16 @@
 
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
 
 use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
-use crate::children::{find_payload, payload_vec, read_stanza, text_only, trim_xml_space};
+use crate::children::{StanzaSource, read_stanza, text_only, trim_xml_space};
 use crate::context::StreamContext;
 use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
+use crate::payloads::{Payloads, is_typed};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
 
@@ -130,10 +132,10 @@ pub struct Presence {
     /// `to`.
     pub to: Option<Jid>,
     /// `id`.
-    pub id: Option<String>,
+    pub id: Option<CompactString>,
     /// `xml:lang`: as written on the stanza, else the stream's (see
     /// [`Message::lang`](crate::Message::lang)).
-    pub lang: Option<String>,
+    pub lang: Option<CompactString>,
     /// `type`.
     pub type_: PresenceType,
     /// `<show/>`.
@@ -146,7 +148,7 @@ pub struct Presence {
     /// The `<error/>` of a presence of type `error`.
     pub error: Option<StanzaError>,
     /// Every child element no field above claims, in document order.
-    pub payloads: Vec<Element>,
+    pub payloads: Payloads,
     /// Attributes beyond the five of RFC 6120 §8.1, kept for §8.4.
     pub extension_attributes: Vec<ExtensionAttribute>,
 }
@@ -164,7 +166,7 @@ impl Presence {
             statuses: LangMap::new(),
             priority: 0,
             error: None,
-            payloads: Vec::new(),
+            payloads: Payloads::new(),
             extension_attributes: Vec::new(),
         }
     }
@@ -200,7 +202,7 @@ impl Presence {
     }
 
     /// Sets the status for `lang` (`None`: the presence's own language).
-    pub fn with_status(mut self, lang: Option<&str>, status: impl Into<String>) -> Self {
+    pub fn with_status(mut self, lang: Option<&str>, status: impl Into<CompactString>) -> Self {
         self.statuses.insert(lang, status);
         self
     }
@@ -223,8 +225,8 @@ impl Presence {
     }
 
     /// The first payload `name` in namespace `ns`.
-    pub fn payload(&self, name: &str, ns: &str) -> Option<&Element> {
-        find_payload(&self.payloads, name, ns)
+    pub fn payload(&self, name: &str, ns: &str) -> Option<ElementRef<'_>> {
+        self.payloads.find(name, ns)
     }
 
     /// The error presence that answers this one, received on the stream
@@ -246,14 +248,17 @@ impl Presence {
     /// # Errors
     ///
     /// [`StanzaParseError`] saying what is wrong and how to answer.
-    pub fn from_element(
-        element: ElementRef<'_>,
+    pub fn from_element<'a>(
+        element: impl Into<StanzaSource<'a>>,
         ctx: &StreamContext,
     ) -> Result<Self, StanzaParseError> {
-        read_stanza(element, StanzaKind::Presence, ctx, |e| Self::parse(e, ctx))
+        read_stanza(element.into(), StanzaKind::Presence, ctx, |source| {
+            Self::parse(source, ctx)
+        })
     }
 
-    fn parse(element: ElementRef<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
+    fn parse(source: StanzaSource<'_>, ctx: &StreamContext) -> Result<Self, Malformed> {
+        let element = source.root();
         let attrs = Attributes::parse(element)?;
         let type_ = match attrs.type_ {
             None => PresenceType::Available,
@@ -263,20 +268,25 @@ impl Presence {
             })?,
         };
         let lang = attrs.lang.or(ctx.lang.as_deref());
-        let ns = element.ns();
+        // RFC 6120 §8.3.1: only an error stanza carries <error/>; elsewhere
+        // it is someone's payload.
+        let typed: &'static [&'static str] = if type_ == PresenceType::Error {
+            &["show", "status", "priority", "error"]
+        } else {
+            &["show", "status", "priority"]
+        };
         let mut presence = Presence {
             from: attrs.from,
             to: attrs.to,
-            id: attrs.id.map(str::to_owned),
-            lang: lang.map(str::to_owned),
+            id: attrs.id.map(CompactString::from),
+            lang: lang.map(CompactString::from),
             extension_attributes: attrs.extensions,
-            payloads: payload_vec(element, &["show", "status", "priority", "error"]),
             ..Presence::new(type_)
         };
         let mut priority_seen = false;
+        let ns = element.ns();
         for child in element.children() {
-            if child.ns() != ns {
-                presence.payloads.push(child.to_owned());
+            if !is_typed(ns, child, typed) {
                 continue;
             }
             match child.name() {
@@ -315,7 +325,8 @@ impl Presence {
                                 value: text.clone().into_owned(),
                             })?;
                 }
-                "error" if type_ == PresenceType::Error => {
+                // "error", which `typed` holds in an error presence only.
+                _ => {
                     if presence
                         .error
                         .replace(StanzaError::parse(child, lang)?)
@@ -324,12 +335,13 @@ impl Presence {
                         return Err(Malformed::Duplicate { element: "error" });
                     }
                 }
-                _ => presence.payloads.push(child.to_owned()),
             }
         }
         if type_ == PresenceType::Error && presence.error.is_none() {
             return Err(Malformed::Missing { element: "error" });
         }
+        // Copied last, so that a stanza refused above costs no copy.
+        presence.payloads = Payloads::of_stanza(source, typed);
         Ok(presence)
     }
 
@@ -358,8 +370,8 @@ impl Presence {
             w.text(&self.priority.to_string());
             w.end();
         }
-        for payload in &self.payloads {
-            w.element(payload.root());
+        for payload in self.payloads.iter() {
+            w.element(payload);
         }
         if let Some(error) = &self.error {
             error.write_to(w, ns);
@@ -436,7 +448,8 @@ mod tests {
         let ctx = StreamContext::new(ContentNamespace::Client);
         let presence = Presence::from_element(element.root(), &ctx).unwrap();
         assert_eq!(presence.error, None);
-        assert_eq!(presence.payloads.len(), 1);
-        assert!(presence.payloads[0].is("error", "jabber:client"));
+        let payloads: Vec<_> = presence.payloads.iter().collect();
+        assert_eq!(payloads.len(), 1);
+        assert!(payloads[0].is("error", "jabber:client"));
     }
 }

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 
@@ -266,7 +267,7 @@ impl StanzaError {
     }
 
     /// Sets the descriptive text for `lang`.
-    pub fn with_text(mut self, lang: Option<&str>, text: impl Into<String>) -> Self {
+    pub fn with_text(mut self, lang: Option<&str>, text: impl Into<CompactString>) -> Self {
         self.texts.insert(lang, text);
         self
     }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 use stanzio_xml::{Element, ElementRef, NS_STREAM, NS_XML, ReadError, XmlCondition, XmlWriter};
 
 use crate::NS_STREAM_ERRORS;
@@ -207,7 +209,7 @@ impl StreamError {
     }
 
     /// Sets the descriptive text for `lang`.
-    pub fn with_text(mut self, lang: Option<&str>, text: impl Into<String>) -> Self {
+    pub fn with_text(mut self, lang: Option<&str>, text: impl Into<CompactString>) -> Self {
         self.texts.insert(lang, text);
         self
     }

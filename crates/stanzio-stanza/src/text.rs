@@ -1,6 +1,7 @@
 //! Human-readable text with `xml:lang` variants: message bodies and
 //! subjects, presence status, error text.
 
+use compact_str::CompactString;
 use stanzio_xml::{ElementRef, NS_XML, XmlWriter};
 
 use crate::children::text_only;
@@ -59,8 +60,16 @@ fn same_lang(a: Option<&str>, b: Option<&str>) -> bool {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LangMap {
-    entries: Vec<(Option<String>, String)>,
+    /// The first text, kept inline: most stanzas carry one body, subject
+    /// or status, which then costs no vector. Always set when `rest` is not
+    /// empty, so that equal maps are equal field by field.
+    first: Option<Entry>,
+    /// The texts after the first, in document order.
+    rest: Vec<Entry>,
 }
+
+/// `xml:lang` as written (`None`: none) and the text.
+type Entry = (Option<CompactString>, CompactString);
 
 impl LangMap {
     /// An empty map.
@@ -68,11 +77,21 @@ impl LangMap {
         LangMap::default()
     }
 
+    fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.first.iter().chain(&self.rest)
+    }
+
+    fn push(&mut self, entry: Entry) {
+        match self.first {
+            None => self.first = Some(entry),
+            Some(_) => self.rest.push(entry),
+        }
+    }
+
     /// The text whose `xml:lang` is `lang` (`None`: the one without
     /// `xml:lang`).
     pub fn get(&self, lang: Option<&str>) -> Option<&str> {
-        self.entries
-            .iter()
+        self.entries()
             .find(|(l, _)| same_lang(l.as_deref(), lang))
             .map(|(_, text)| text.as_str())
     }
@@ -80,56 +99,65 @@ impl LangMap {
     /// The text in `default_lang` (the language an element without
     /// `xml:lang` inherits), else the first one.
     pub fn preferred(&self, default_lang: Option<&str>) -> Option<&str> {
-        self.entries
-            .iter()
+        self.entries()
             .find(|(l, _)| {
                 l.is_none() || (default_lang.is_some() && same_lang(l.as_deref(), default_lang))
             })
-            .or_else(|| self.entries.first())
+            .or(self.first.as_ref())
             .map(|(_, text)| text.as_str())
     }
 
     /// Sets the text for `lang`, returning the one it replaces (which keeps
     /// its key as first written).
-    pub fn insert(&mut self, lang: Option<&str>, text: impl Into<String>) -> Option<String> {
+    pub fn insert(
+        &mut self,
+        lang: Option<&str>,
+        text: impl Into<CompactString>,
+    ) -> Option<CompactString> {
         let text = text.into();
-        match self
-            .entries
+        let existing = self
+            .first
             .iter_mut()
-            .find(|(l, _)| same_lang(l.as_deref(), lang))
-        {
+            .chain(&mut self.rest)
+            .find(|(l, _)| same_lang(l.as_deref(), lang));
+        match existing {
             Some((_, old)) => Some(std::mem::replace(old, text)),
             None => {
-                self.entries.push((lang.map(str::to_owned), text));
+                self.push((lang.map(CompactString::from), text));
                 None
             }
         }
     }
 
     /// Removes and returns the text for `lang`.
-    pub fn remove(&mut self, lang: Option<&str>) -> Option<String> {
+    pub fn remove(&mut self, lang: Option<&str>) -> Option<CompactString> {
         let index = self
-            .entries
-            .iter()
+            .entries()
             .position(|(l, _)| same_lang(l.as_deref(), lang))?;
-        Some(self.entries.remove(index).1)
+        let removed = match index.checked_sub(1) {
+            None => {
+                let next = (!self.rest.is_empty()).then(|| self.rest.remove(0));
+                std::mem::replace(&mut self.first, next)
+            }
+            Some(i) => (i < self.rest.len()).then(|| self.rest.remove(i)),
+        };
+        removed.map(|(_, text)| text)
     }
 
     /// `(xml:lang, text)` pairs in document order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Option<&str>, &str)> {
-        self.entries
-            .iter()
+    pub fn iter(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
+        self.entries()
             .map(|(lang, text)| (lang.as_deref(), text.as_str()))
     }
 
     /// How many texts there are.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        usize::from(self.first.is_some()) + self.rest.len()
     }
 
     /// Whether there is none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.first.is_none()
     }
 
     /// Adds the text of a parsed `child` element (`<body/>`, `<subject/>`,
@@ -149,7 +177,7 @@ impl LangMap {
         // Each new text is checked against every earlier one; the cap keeps
         // a hostile stanza of thousands of bodies from costing quadratic
         // time.
-        if self.entries.len() >= MAX_LANGS {
+        if self.len() >= MAX_LANGS {
             return Err(Malformed::TooManyLangs {
                 element,
                 max: MAX_LANGS,
@@ -159,8 +187,7 @@ impl LangMap {
         let lang = child.lang();
         let effective = lang.or(inherited);
         if self
-            .entries
-            .iter()
+            .entries()
             .any(|(l, _)| same_lang(l.as_deref().or(inherited), effective))
         {
             return Err(Malformed::DuplicateLang {
@@ -168,13 +195,7 @@ impl LangMap {
                 lang: effective.map(str::to_owned),
             });
         }
-        // Most stanzas carry one text per kind: room for exactly one keeps
-        // the map at 48 bytes instead of `Vec`'s first step of four.
-        if self.entries.capacity() == 0 {
-            self.entries.reserve_exact(1);
-        }
-        self.entries
-            .push((lang.map(str::to_owned), text.into_owned()));
+        self.push((lang.map(CompactString::from), CompactString::from(text)));
         Ok(())
     }
 
@@ -191,7 +212,7 @@ impl LangMap {
     }
 }
 
-impl<L: AsRef<str>, T: Into<String>> FromIterator<(Option<L>, T)> for LangMap {
+impl<L: AsRef<str>, T: Into<CompactString>> FromIterator<(Option<L>, T)> for LangMap {
     /// Collects pairs; a later text replaces an earlier one with the same
     /// `xml:lang`.
     fn from_iter<I: IntoIterator<Item = (Option<L>, T)>>(iter: I) -> Self {
@@ -212,13 +233,13 @@ mod tests {
         let mut map = LangMap::new();
         assert_eq!(map.insert(Some("en"), "a"), None);
         assert_eq!(map.insert(None, "b"), None);
-        assert_eq!(map.insert(Some("en"), "c"), Some("a".to_owned()));
+        assert_eq!(map.insert(Some("en"), "c"), Some("a".into()));
         let pairs: Vec<_> = map.iter().collect();
         assert_eq!(pairs, [(Some("en"), "c"), (None, "b")]);
-        assert_eq!(map.remove(None), Some("b".to_owned()));
+        assert_eq!(map.remove(None), Some("b".into()));
         assert_eq!(map.len(), 1);
         assert!(!map.is_empty());
-        assert_eq!(map.remove(Some("en")), Some("c".to_owned()));
+        assert_eq!(map.remove(Some("en")), Some("c".into()));
         assert!(map.is_empty());
     }
 
@@ -231,13 +252,10 @@ mod tests {
         assert_eq!(map.get(Some("EN-gb")), Some("colour"));
         assert_eq!(map.get(Some("en")), None);
         assert_eq!(map.get(None), None);
-        assert_eq!(
-            map.insert(Some("EN-GB"), "color"),
-            Some("colour".to_owned())
-        );
+        assert_eq!(map.insert(Some("EN-GB"), "color"), Some("colour".into()));
         assert_eq!(map.iter().collect::<Vec<_>>(), [(Some("en-GB"), "color")]);
         assert_eq!(map.preferred(Some("en-gb")), Some("color"));
-        assert_eq!(map.remove(Some("En-Gb")), Some("color".to_owned()));
+        assert_eq!(map.remove(Some("En-Gb")), Some("color".into()));
     }
 
     #[test]

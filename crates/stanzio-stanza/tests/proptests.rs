@@ -14,8 +14,8 @@ mod common;
 use proptest::prelude::*;
 use stanzio_jid::Jid;
 use stanzio_stanza::{
-    Condition, ErrorType, ExtensionAttribute, Iq, IqPayload, LangMap, Message, MessageType,
-    Presence, PresenceType, Show, Stanza, StanzaError, Thread,
+    CompactString, Condition, ErrorType, ExtensionAttribute, Iq, IqPayload, LangMap, Message,
+    MessageType, Presence, PresenceType, Show, Stanza, StanzaError, Thread,
 };
 use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader};
 
@@ -35,7 +35,7 @@ fn jid() -> BoxedStrategy<Jid> {
 /// characters that need escaping.
 fn text() -> BoxedStrategy<String> {
     "(\\PC|[<>&'\"\t\n\r])*"
-        .prop_map(|s| s.chars().take(24).collect())
+        .prop_map(|s| s.chars().take(40).collect())
         .boxed()
 }
 
@@ -51,8 +51,13 @@ fn lang_map() -> BoxedStrategy<LangMap> {
     .boxed()
 }
 
-fn stanza_lang() -> BoxedStrategy<Option<String>> {
-    proptest::option::of(prop_oneof![Just("it".to_owned()), Just("ja".to_owned())]).boxed()
+fn stanza_lang() -> BoxedStrategy<Option<CompactString>> {
+    proptest::option::of(prop_oneof![Just("it".into()), Just("ja".into())]).boxed()
+}
+
+/// An id: sometimes short enough to be kept inline, sometimes not.
+fn id() -> BoxedStrategy<CompactString> {
+    "[a-zA-Z0-9-]{1,40}".prop_map(CompactString::from).boxed()
 }
 
 /// A payload: names, namespaces (never a content namespace), attributes,
@@ -137,7 +142,7 @@ fn stanza_error() -> BoxedStrategy<StanzaError> {
             texts,
             app,
             by,
-            lang,
+            lang: lang.map(Into::into),
         })
         .boxed()
 }
@@ -163,7 +168,7 @@ fn extension_attributes() -> BoxedStrategy<Vec<ExtensionAttribute>> {
 fn message() -> BoxedStrategy<Message> {
     (
         (proptest::option::of(jid()), proptest::option::of(jid())),
-        proptest::option::of("[a-zA-Z0-9-]{1,10}"),
+        proptest::option::of(id()),
         stanza_lang(),
         prop_oneof![
             Just(MessageType::Chat),
@@ -173,7 +178,7 @@ fn message() -> BoxedStrategy<Message> {
             Just(MessageType::Normal),
         ],
         (lang_map(), lang_map()),
-        proptest::option::of(("[a-z0-9]{1,12}", proptest::option::of("[a-z0-9]{1,12}"))),
+        proptest::option::of((id(), proptest::option::of(id()))),
         (stanza_error(), payloads(), extension_attributes()),
     )
         .prop_map(
@@ -195,7 +200,7 @@ fn message() -> BoxedStrategy<Message> {
                 subjects,
                 thread: thread.map(|(id, parent)| Thread { id, parent }),
                 error: (type_ == MessageType::Error).then_some(error),
-                payloads,
+                payloads: payloads.into(),
                 extension_attributes,
             },
         )
@@ -205,7 +210,7 @@ fn message() -> BoxedStrategy<Message> {
 fn presence() -> BoxedStrategy<Presence> {
     (
         (proptest::option::of(jid()), proptest::option::of(jid())),
-        proptest::option::of("[a-zA-Z0-9-]{1,10}"),
+        proptest::option::of(id()),
         stanza_lang(),
         prop_oneof![
             Just(PresenceType::Available),
@@ -247,7 +252,7 @@ fn presence() -> BoxedStrategy<Presence> {
                 statuses,
                 priority,
                 error: (type_ == PresenceType::Error).then_some(error),
-                payloads,
+                payloads: payloads.into(),
                 extension_attributes,
             },
         )
@@ -264,7 +269,7 @@ fn iq() -> BoxedStrategy<Iq> {
     ];
     (
         (proptest::option::of(jid()), proptest::option::of(jid())),
-        "[a-zA-Z0-9-]{1,10}",
+        id(),
         stanza_lang(),
         payload_kind,
         extension_attributes(),
