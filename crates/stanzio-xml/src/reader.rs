@@ -766,9 +766,6 @@ impl Assembler {
                 self.check_buffered()?;
                 Ok(None)
             }
-            // Between top-level elements; rxml reports none there, as
-            // readers stop at `<` or at the end of a WebSocket message.
-            RawEvent::Text(..) if self.open.is_empty() => Err(ReadError::TextAtStreamLevel),
             RawEvent::Text(_, text) => {
                 self.element.push_text(&text);
                 self.check_buffered()?;
@@ -901,37 +898,35 @@ impl Assembler {
         let prefixes_before = self.prefixes.len();
         let mut default_ns = self.open.last().and_then(|open| open.default_ns);
         let mut default_declared = false;
-        if head.declarations > 0 {
-            for (prefix, name, value) in &head.attrs {
-                let duplicate = match attr_kind(prefix, name, value)? {
-                    AttrKind::DefaultDecl(ns) => {
-                        default_ns = Some(self.element.push_str(ns));
-                        std::mem::replace(&mut default_declared, true)
-                    }
-                    AttrKind::PrefixDecl(p, ns) => {
-                        // XML 1.0 §3.1 (Unique Att Spec) covers declarations
-                        // too.
-                        let mine = self.prefixes.get(prefixes_before..).unwrap_or_default();
-                        let duplicate = mine.iter().any(|(q, _)| q == p);
-                        let span = self.element.push_str(ns);
-                        self.prefixes.push((p.clone(), span));
-                        duplicate
-                    }
-                    AttrKind::Plain => false,
-                };
-                if duplicate {
-                    return Err(ReadError::xml(
-                        XmlCondition::NotWellFormed,
-                        format!("duplicate attribute {name}"),
-                    ));
+        for (prefix, name, value) in &head.attrs {
+            let duplicate = match attr_kind(prefix, name, value)? {
+                AttrKind::DefaultDecl(ns) => {
+                    default_ns = Some(self.element.push_str(ns));
+                    std::mem::replace(&mut default_declared, true)
                 }
-            }
-            if self.prefixes.len() > self.limits.max_namespace_declarations {
-                return Err(limit(
-                    Limit::NamespaceDeclarations,
-                    self.limits.max_namespace_declarations,
+                AttrKind::PrefixDecl(p, ns) => {
+                    // XML 1.0 §3.1 (Unique Att Spec) covers declarations
+                    // too.
+                    let mine = self.prefixes.get(prefixes_before..).unwrap_or_default();
+                    let duplicate = mine.iter().any(|(q, _)| q == p);
+                    let span = self.element.push_str(ns);
+                    self.prefixes.push((p.clone(), span));
+                    duplicate
+                }
+                AttrKind::Plain => false,
+            };
+            if duplicate {
+                return Err(ReadError::xml(
+                    XmlCondition::NotWellFormed,
+                    format!("duplicate attribute {name}"),
                 ));
             }
+        }
+        if self.prefixes.len() > self.limits.max_namespace_declarations {
+            return Err(limit(
+                Limit::NamespaceDeclarations,
+                self.limits.max_namespace_declarations,
+            ));
         }
         let ns = match &head.prefix {
             None => match default_ns {

@@ -117,6 +117,18 @@ fn oversized_message_is_policy_violation() {
             max: 100
         }
     );
+    // A message of exactly the limit is fine.
+    let fits = format!(
+        "<message xmlns='jabber:client'><body>{}</body></message>",
+        "x".repeat(46)
+    );
+    assert_eq!(fits.len(), 100);
+    let fresh = FrameReader::new(
+        Limits::default().with_max_element_bytes(100),
+        ContentNamespace::Client,
+    )
+    .read_message(fits.as_bytes());
+    assert!(matches!(fresh, Ok(FrameEvent::Element(_))), "{fresh:?}");
     // Sticky: the next, valid message gets the same error.
     assert_eq!(r.read_message(b"<a/>"), Err(error));
 }
