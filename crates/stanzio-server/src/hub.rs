@@ -276,11 +276,36 @@ impl State {
 
     /// A stanza no session can take: messages wait offline.
     fn undeliverable(&mut self, account: &BareJid, stanza: Stanza) {
-        if let Stanza::Message(message) = stanza
-            && keeps_offline(&message)
-            && let Err(error) = self.store.store_offline(account, message)
+        let Stanza::Message(message) = stanza else {
+            return;
+        };
+        if !keeps_offline(&message) {
+            return;
+        }
+        match self.store.store_offline(account, message.clone()) {
+            Ok(true) => {}
+            // RFC 6121 §8.5.2.1.1: what cannot be stored is bounced, not
+            // dropped (the account's offline storage is full).
+            Ok(false) => self.bounce(Stanza::Message(message), Condition::ServiceUnavailable),
+            Err(error) => {
+                tracing::warn!(%account, %error, "storing an offline message failed");
+                self.bounce(Stanza::Message(message), Condition::InternalServerError);
+            }
+        }
+    }
+
+    /// Sends the error reply to the sender of `stanza`, if it is a local
+    /// session (RFC 6120 §8.3).
+    fn bounce(&mut self, stanza: Stanza, condition: Condition) {
+        let Some(from) = stanza.from_jid().cloned() else {
+            return;
+        };
+        let context = StreamContext::new(ContentNamespace::Client);
+        if let Some(reply) = stanza.error_reply(StanzaError::new(condition), &context)
+            && let Ok(to) = FullJid::try_from(from)
+            && let Some(Route::Live(handle, _)) = self.routes.get(&to)
         {
-            tracing::warn!(%account, %error, "an undelivered message is lost");
+            let _ = handle.send(reply);
         }
     }
 

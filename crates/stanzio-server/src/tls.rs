@@ -1,6 +1,6 @@
 //! The server's certificate: the configured files, or, when none are
-//! configured, a CA and a leaf generated at start (with a warning), the CA
-//! written next to the database so that clients can be told to trust it.
+//! configured, a CA and a leaf generated at start (with a warning); `run`
+//! prints the CA so that clients can be told to trust it.
 
 use std::path::Path;
 

@@ -338,7 +338,20 @@ impl<A: Accounts> Runner<A> {
                 }
                 (machine.poll_timeout(), machine.is_closed(), progress)
             };
-            if self.pump.write_output().await.is_err() {
+            let stuck = {
+                let shared = self.shared.clone();
+                let write = self.pump.write_output();
+                tokio::pin!(write);
+                loop {
+                    tokio::select! {
+                        r = &mut write => break r.is_err(),
+                        () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {
+                            if lock(&shared).is_closed() { break true; }
+                        }
+                    }
+                }
+            };
+            if stuck {
                 lock(&self.shared).handle_transport_closed(now());
                 continue;
             }
@@ -356,7 +369,11 @@ impl<A: Accounts> Runner<A> {
                 continue;
             }
             if closed {
-                self.pump.link.shutdown().await;
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_secs(1),
+                    self.pump.link.shutdown(),
+                )
+                .await;
                 break;
             }
             let can_read = self.pump.is_up()
