@@ -118,7 +118,6 @@ pub struct ClientConnection {
     close_sent: bool,
 }
 
-
 /// Where the connection is in its life.
 enum Phase {
     /// Waiting for the adapter's direct TLS session before the header.
