@@ -146,9 +146,55 @@ fn login(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU time this thread has used (utime + stime of /proc/thread-self/stat,
+/// in clock ticks of 10 ms): the figure for "one core" when other
+/// processes share the machine and wall time would count their turns.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // The fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Messages relayed per second of this thread's CPU time, both stacks.
+fn relay_per_cpu_second() {
+    const MESSAGES: u64 = 100_000;
+    let mut a = online("romeo", 11);
+    let mut b = online("juliet", 12);
+    let to: Jid = "juliet@capulet.lit/phone".parse().expect("a JID");
+    let (Some(start), _) = (thread_cpu_seconds(), ()) else {
+        return;
+    };
+    for _ in 0..MESSAGES {
+        relay(&mut a, &mut b, &to);
+    }
+    let stanzio = thread_cpu_seconds().unwrap_or(start) - start;
+    let xmpp_to: jid::Jid = "juliet@capulet.lit/phone".parse().expect("a JID");
+    let xmpp_from: jid::Jid = "romeo@capulet.lit/phone".parse().expect("a JID");
+    let message = xmpp_parsers::message::Message::chat(Some(xmpp_to))
+        .with_body(xmpp_parsers::message::Lang::default(), BODY.to_owned());
+    let start = thread_cpu_seconds().unwrap_or_default();
+    for _ in 0..MESSAGES {
+        xmpp_rs_relay(&message, &xmpp_from);
+    }
+    let xmpp_rs = thread_cpu_seconds().unwrap_or(start) - start;
+    let rate = |seconds: f64| MESSAGES as f64 / seconds.max(0.01);
+    println!("chat_relay per CPU second ({MESSAGES} messages, this thread's CPU time):");
+    println!("  stanzio  {:>9.0} messages/s", rate(stanzio));
+    println!("  xmpp-rs  {:>9.0} messages/s", rate(xmpp_rs));
+    println!(
+        "  ratio    {:>9.2}x (goal: stanzio >= 100000/s)",
+        rate(stanzio) / rate(xmpp_rs)
+    );
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     chat_relay(&mut criterion);
     login(&mut criterion);
     criterion.final_summary();
+    relay_per_cpu_second();
 }
