@@ -452,4 +452,17 @@ mod tests {
         assert_eq!(payloads.len(), 1);
         assert!(payloads[0].is("error", "jabber:client"));
     }
+
+    #[test]
+    fn a_payload_is_found_by_name_and_namespace() {
+        const NS_CAPS: &str = "http://jabber.org/protocol/caps";
+        let caps = Element::builder("c", NS_CAPS)
+            .attr("node", "https://example.org")
+            .build()
+            .unwrap();
+        let presence = Presence::available().with_payload(caps);
+        let found = presence.payload("c", NS_CAPS).unwrap();
+        assert_eq!(found.attr("node"), Some("https://example.org"));
+        assert!(presence.payload("c", "urn:example:other").is_none());
+    }
 }
