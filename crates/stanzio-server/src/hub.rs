@@ -22,16 +22,27 @@ use stanzio_xml::ContentNamespace;
 
 use crate::store::ImStore;
 
-/// Stanzas a detached session collects before it ends early, as many as
-/// a session may have unacknowledged (stanzio-stream's server keeps at
-/// most 1000): a resumed session could not take more, and without a bound
-/// anyone could grow the server by writing to a dropped session.
-pub const MAX_DETACHED_STANZAS: usize = 1000;
+/// Stanzas a detached session collects before it ends early. Without a
+/// bound anyone could grow the server by writing to a dropped session.
+/// Half of what a session may have unacknowledged (stanzio-stream's server
+/// keeps at most 1000): a resumed session takes them all at once, and when
+/// a full one ends, the bounces of what cannot wait offline (RFC 6121
+/// §8.5.2.1.1) reach their senders at once too, which must not push a
+/// sender over its own limit.
+pub const MAX_DETACHED_STANZAS: usize = 500;
 
 /// Where stanzas for one bound full JID go.
 enum Route {
     /// Online, on the connection with this id.
-    Live(SessionHandle, u64),
+    Live {
+        handle: SessionHandle,
+        id: u64,
+        /// Stanzas the connection refused because it had just closed:
+        /// they wait for its `disconnected`, which says whether the
+        /// session is kept for resumption (then they join what it
+        /// resends) or ends (then messages wait offline).
+        stranded: Vec<Stanza>,
+    },
     /// Dropped, resumable until `expires`.
     Detached {
         state: Box<ResumptionState>,
@@ -71,7 +82,7 @@ impl Hub {
     /// Whether a live session holds `jid` (bind asks before replacing).
     pub fn live_session(&self, jid: &FullJid) -> Option<SessionHandle> {
         match self.lock().routes.get(jid) {
-            Some(Route::Live(handle, _)) => Some(handle.clone()),
+            Some(Route::Live { handle, .. }) => Some(handle.clone()),
             _ => None,
         }
     }
@@ -80,15 +91,40 @@ impl Hub {
     /// `id`.
     pub fn online(&self, jid: FullJid, handle: SessionHandle, id: u64, resumed: bool) {
         let mut state = self.lock();
-        let previous = state.routes.insert(jid.clone(), Route::Live(handle, id));
+        // A resumed session's route moved to this connection when its
+        // state was taken; what the connection refused since stays.
+        let stranded = match state.routes.get_mut(&jid) {
+            Some(Route::Live {
+                id: live, stranded, ..
+            }) if *live == id => std::mem::take(stranded),
+            _ => Vec::new(),
+        };
+        let previous = state.routes.insert(
+            jid.clone(),
+            Route::Live {
+                handle,
+                id,
+                stranded,
+            },
+        );
         // A resumed session is the detached one going on (XEP-0198 §5):
         // its IM state (presence, carbons, roster interest) stands.
         if !resumed {
-            // A new session on a resource kept for resumption: the kept
-            // one ends for real first, and what it collected waits
-            // offline.
-            if let Some(Route::Detached { state: kept, .. }) = previous {
-                state.end_session(&jid, kept.unacked);
+            match previous {
+                // A new session on a resource kept for resumption: the
+                // kept one ends for real first, and what it collected
+                // waits offline.
+                Some(Route::Detached { state: kept, .. }) => state.end_session(&jid, kept.unacked),
+                // The connection this one replaces (RFC 6120 §7.7.2.2)
+                // refused these while closing; its own `disconnected`
+                // will find the route taken over.
+                Some(Route::Live { stranded, .. }) => {
+                    let account = jid.to_bare();
+                    for stanza in stranded {
+                        state.undeliverable(&account, stanza);
+                    }
+                }
+                None => {}
             }
             state.im.session_started(jid);
         }
@@ -133,7 +169,8 @@ impl Hub {
         now: Instant,
     ) {
         let mut state = self.lock();
-        let ours = matches!(state.routes.get(jid), Some(Route::Live(_, live)) if *live == id);
+        let ours =
+            matches!(state.routes.get(jid), Some(Route::Live { id: live, .. }) if *live == id);
         if !ours {
             let account = jid.to_bare();
             let unacked = resumption.map(|r| r.unacked).unwrap_or_default();
@@ -142,8 +179,25 @@ impl Hub {
             }
             return;
         }
+        let stranded = match state.routes.remove(jid) {
+            Some(Route::Live { stranded, .. }) => stranded,
+            _ => Vec::new(),
+        };
         match resumption {
-            Some(resumption) => {
+            // Oldest first: sent and unacknowledged, then queued and never
+            // written, then refused while closing.
+            Some(mut resumption) => {
+                resumption.unacked.extend(undelivered);
+                resumption.unacked.extend(stranded);
+                // What a resumed session could not take waits offline
+                // now, newest first out; the session itself is kept.
+                let overflow = resumption
+                    .unacked
+                    .split_off(resumption.unacked.len().min(MAX_DETACHED_STANZAS));
+                let account = jid.to_bare();
+                for stanza in overflow {
+                    state.undeliverable(&account, stanza);
+                }
                 let expires = now + state.resumption_window;
                 state.routes.insert(
                     jid.clone(),
@@ -154,7 +208,8 @@ impl Hub {
                 );
             }
             None => {
-                state.routes.remove(jid);
+                let mut undelivered = undelivered;
+                undelivered.extend(stranded);
                 state.end_session(jid, undelivered);
             }
         }
@@ -162,11 +217,15 @@ impl Hub {
     }
 
     /// Takes the state kept for `previd` if it is `account`'s and still
-    /// in its window.
+    /// in its window, and routes the session to the connection `id` that
+    /// resumes it from now on: what arrives before that connection is
+    /// online waits in its queue, after what it sends again.
     pub fn take_resumption(
         &self,
         account: &BareJid,
         previd: &str,
+        handle: SessionHandle,
+        id: u64,
         now: Instant,
     ) -> Option<ResumptionState> {
         let mut state = self.lock();
@@ -179,14 +238,14 @@ impl Hub {
             }
             _ => None,
         })?;
-        match state.routes.remove(&jid) {
+        let live = Route::Live {
+            handle,
+            id,
+            stranded: Vec::new(),
+        };
+        match state.routes.insert(jid, live) {
             Some(Route::Detached { state: kept, .. }) => Some(*kept),
-            other => {
-                if let Some(route) = other {
-                    state.routes.insert(jid, route);
-                }
-                None
-            }
+            _ => None,
         }
     }
 
@@ -216,7 +275,7 @@ impl Hub {
             .routes
             .values()
             .filter_map(|route| match route {
-                Route::Live(handle, _) => Some(handle.clone()),
+                Route::Live { handle, .. } => Some(handle.clone()),
                 Route::Detached { .. } => None,
             })
             .chain(state.components.values().cloned())
@@ -252,11 +311,16 @@ impl State {
 
     fn deliver(&mut self, to: &FullJid, stanza: Stanza) {
         match self.routes.get_mut(to) {
-            Some(Route::Live(handle, _)) => {
+            Some(Route::Live {
+                handle, stranded, ..
+            }) => {
+                // Closed meanwhile, and its `disconnected` is on the way.
                 if handle.send(stanza.clone()).is_err() {
-                    // Closed meanwhile: its Disconnected hands back what
-                    // was queued; this one is kept like them.
-                    self.undeliverable(&to.to_bare(), stanza);
+                    if stranded.len() < MAX_DETACHED_STANZAS {
+                        stranded.push(stanza);
+                    } else {
+                        self.undeliverable(&to.to_bare(), stanza);
+                    }
                 }
             }
             Some(Route::Detached { state, .. }) if state.unacked.len() < MAX_DETACHED_STANZAS => {
@@ -303,7 +367,7 @@ impl State {
         let context = StreamContext::new(ContentNamespace::Client);
         if let Some(reply) = stanza.error_reply(StanzaError::new(condition), &context)
             && let Ok(to) = FullJid::try_from(from)
-            && let Some(Route::Live(handle, _)) = self.routes.get(&to)
+            && let Some(Route::Live { handle, .. }) = self.routes.get(&to)
         {
             let _ = handle.send(reply);
         }

@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use stanzio_jid::{BareJid, FullJid};
 use stanzio_sasl::{HashAlgorithm, Mechanism, RecordParameters, StoredCredentials};
 use stanzio_stanza::{Condition, StreamCondition, StreamError};
 use stanzio_stream::{ResumptionState, ServerConfig, ServerEvent};
-use stanzio_tokio::{Acceptor, Accounts, ServerSession};
+use stanzio_tokio::{Acceptor, Accounts, ServerSession, SessionHandle};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -142,6 +142,13 @@ struct ConnectionAccounts {
     peer: IpAddr,
     /// Login attempts on this connection.
     attempts: AtomicU32,
+    /// This connection's handle and id, set as soon as the stream
+    /// exists: a resumed session's route moves here the moment its state
+    /// is taken, so nothing sent to it meanwhile goes astray.
+    session: OnceLock<(SessionHandle, u64)>,
+    /// The state taken for resumption until the machine reports the
+    /// session online: if the connection dies first, it is kept again.
+    taken: Mutex<Option<ResumptionState>>,
 }
 
 impl Accounts for ConnectionAccounts {
@@ -165,7 +172,13 @@ impl Accounts for ConnectionAccounts {
     }
 
     async fn resume(&self, account: &BareJid, previd: &str) -> Option<ResumptionState> {
-        self.accounts.resume(account, previd).await
+        let (handle, id) = self.session.get()?;
+        let state =
+            self.accounts
+                .hub
+                .take_resumption(account, previd, handle.clone(), *id, now())?;
+        *self.taken.lock().unwrap_or_else(PoisonError::into_inner) = Some(state.clone());
+        Some(state)
     }
 }
 
@@ -209,10 +222,6 @@ impl ServerAccounts {
             old.close_with_error(StreamError::new(StreamCondition::Conflict));
         }
         Ok(jid)
-    }
-
-    async fn resume(&self, account: &BareJid, previd: &str) -> Option<ResumptionState> {
-        self.hub.take_resumption(account, previd, now())
     }
 }
 
@@ -372,6 +381,8 @@ async fn serve(socket: TcpStream, peer: SocketAddr, kind: Listener, shared: &Sha
         accounts: shared.accounts.clone(),
         peer: peer.ip(),
         attempts: AtomicU32::new(0),
+        session: OnceLock::new(),
+        taken: Mutex::new(None),
     });
     // The accept helpers run the TLS and WebSocket handshakes before the
     // machine's negotiation timeout starts: bound them by it too, so that
@@ -436,6 +447,9 @@ async fn serve_client(
 ) {
     let handle = session.handle();
     let id = shared.sessions.fetch_add(1, Ordering::Relaxed);
+    // Resumption needs a bound, authenticated stream: the session cannot
+    // ask before this is set.
+    let _ = accounts.session.set((handle.clone(), id));
     let mut bound: Option<FullJid> = None;
     while let Some(event) = session.next_event().await {
         match event {
@@ -447,6 +461,11 @@ async fn serve_client(
                 tracing::info!(%peer, %account, %mechanism, "authenticated");
             }
             ServerEvent::Online { jid, resumed } => {
+                accounts
+                    .taken
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
                 if let Ok(full) = FullJid::try_from(jid) {
                     tracing::info!(%peer, jid = %full, resumed, "online");
                     shared.hub.online(full.clone(), handle.clone(), id, resumed);
@@ -468,10 +487,22 @@ async fn serve_client(
                     Some(error) => tracing::info!(%peer, %error, "disconnected"),
                     None => tracing::info!(%peer, "closed"),
                 }
+                // Taken for resumption but never online (the connection
+                // died while the state was on its way): kept again.
+                let taken = accounts
+                    .taken
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
                 if let Some(jid) = &bound {
                     shared
                         .hub
                         .disconnected(jid, id, resumption, undelivered, now());
+                } else if let Some(state) = taken {
+                    let jid = state.jid.clone();
+                    shared
+                        .hub
+                        .disconnected(&jid, id, Some(state), undelivered, now());
                 }
             }
             _ => {}

@@ -369,6 +369,10 @@ impl<A: Accounts> Runner<A> {
                 continue;
             }
             if closed {
+                // The application learns of the end (and gets the
+                // resumption state) before the goodbye to a peer that may
+                // not read: stanzas routed here meanwhile are refused.
+                self.hand_over_pending().await;
                 let _ = tokio::time::timeout(
                     std::time::Duration::from_secs(1),
                     self.pump.link.shutdown(),
@@ -403,6 +407,11 @@ impl<A: Accounts> Runner<A> {
                 self.app_gone();
             }
         }
+        self.hand_over_pending().await;
+    }
+
+    /// Hands every pending event to the application, waiting for room.
+    async fn hand_over_pending(&mut self) {
         while let Some(event) = self.pending.pop_front() {
             if self.app_gone || self.events.send(event).await.is_err() {
                 break;
