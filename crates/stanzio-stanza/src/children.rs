@@ -10,20 +10,11 @@ use crate::context::StreamContext;
 use crate::parse_error::{Malformed, StanzaParseError};
 
 /// The element a stanza is read from: the [`Element`] the stream reader
-/// yielded, or any [`ElementRef`], such as a message forwarded inside
-/// another (XEP-0297).
-///
-/// Either converts (`&element` or `element.root()`); what differs is how a
-/// received message or presence keeps its payloads. From a whole `Element`
-/// it clones the element's three buffers, a `memcpy` each; from an
-/// `ElementRef` it copies the subtree node by node, which costs about as
-/// many instructions again as the rest of the parse. Pass the reader's
-/// `Element` when you have it.
+/// yielded (`&element`), or any [`ElementRef`], such as a message
+/// forwarded inside another (XEP-0297).
 #[derive(Debug, Clone, Copy)]
 pub struct StanzaSource<'a> {
     root: ElementRef<'a>,
-    /// The whole document, when `root` is its top element.
-    document: Option<&'a Element>,
 }
 
 impl<'a> StanzaSource<'a> {
@@ -31,32 +22,19 @@ impl<'a> StanzaSource<'a> {
     pub fn root(&self) -> ElementRef<'a> {
         self.root
     }
-
-    /// An owned copy of the stanza element.
-    pub(crate) fn to_owned(self) -> Element {
-        match self.document {
-            // The reader's buffers may have spare room; a clone has none.
-            Some(document) => document.clone(),
-            None => self.root.to_owned(),
-        }
-    }
 }
 
 impl<'a> From<&'a Element> for StanzaSource<'a> {
     fn from(document: &'a Element) -> Self {
         StanzaSource {
             root: document.root(),
-            document: Some(document),
         }
     }
 }
 
 impl<'a> From<ElementRef<'a>> for StanzaSource<'a> {
     fn from(root: ElementRef<'a>) -> Self {
-        StanzaSource {
-            root,
-            document: None,
-        }
+        StanzaSource { root }
     }
 }
 

@@ -53,7 +53,7 @@
 //! [`Element`](stanzio_xml::Element), not `minidom::Element`s: one flat
 //! arena (three allocations, whatever its size). A received message or
 //! presence keeps all its payloads in *one* such arena ([`Payloads`]), a
-//! copy of the stanza taken once; a minidom tree would cost an allocation
+//! copy of its payload children taken once; a minidom tree would cost an allocation
 //! per name, namespace, attribute map and child list. Ids, languages and
 //! texts are [`CompactString`]s, inline up to 24 bytes. Typed parsing is
 //! the hot path of every connection, so it takes the cheap form, and the
@@ -198,7 +198,7 @@ impl Stanza {
     /// stanza: `message`, `presence` or `iq` in the stream's content
     /// namespace (RFC 6120 §4.8.2), inheriting the stream's `xml:lang`
     /// (§4.7.4). `element` is the reader's `&Element`, or an `ElementRef`
-    /// (see [`StanzaSource`] for the difference).
+    /// ([`StanzaSource`]).
     ///
     /// # Errors
     ///

@@ -12,10 +12,11 @@ use crate::children::StanzaSource;
 /// `xmpp-parsers`.
 ///
 /// A received stanza keeps its payloads in *one* arena, a copy of the
-/// stanza element taken once, whatever their number: a chat message with
-/// a chat state, a receipt request, an origin-id and a marker costs three
-/// allocations for all four rather than three each. Payloads added with
-/// [`push`](Self::push) are kept one [`Element`] each.
+/// stanza element's name and its payload children taken once, whatever
+/// their number: a chat message with a chat state, a receipt request, an
+/// origin-id and a marker costs three allocations for all four rather than
+/// three each, and nothing of what typed fields hold is kept twice.
+/// Payloads added with [`push`](Self::push) are kept one [`Element`] each.
 ///
 /// ```
 /// use stanzio_stanza::{Message, StreamContext};
@@ -42,12 +43,9 @@ pub struct Payloads {
 enum Store {
     /// One element per payload: none yet, or payloads built by hand.
     Elements(Vec<Element>),
-    /// A copy of the received stanza; its payloads are the child elements
-    /// that are not typed ones (`typed`, in the stanza's namespace).
-    Stanza {
-        copy: Element,
-        typed: &'static [&'static str],
-    },
+    /// The received stanza's payloads: the children of an element named
+    /// like the stanza.
+    Stanza(Element),
 }
 
 impl Default for Store {
@@ -70,20 +68,17 @@ impl Payloads {
     }
 
     /// The payloads of a received stanza whose `typed` children are read
-    /// into fields: one copy of the stanza if there is any payload, none
+    /// into fields: one copy of the others if there is any, none
     /// otherwise.
     pub(crate) fn of_stanza(source: StanzaSource<'_>, typed: &'static [&'static str]) -> Self {
         let stanza = source.root();
         let ns = stanza.ns();
-        let has_payload = stanza.children().any(|child| !is_typed(ns, child, typed));
-        if !has_payload {
+        let payload = |child: ElementRef<'_>| !is_typed(ns, child, typed);
+        if !stanza.children().any(payload) {
             return Payloads::new();
         }
         Payloads {
-            store: Store::Stanza {
-                copy: source.to_owned(),
-                typed,
-            },
+            store: Store::Stanza(stanza.to_owned_with_children(payload)),
         }
     }
 
@@ -91,15 +86,14 @@ impl Payloads {
     pub fn iter(&self) -> impl Iterator<Item = ElementRef<'_>> + '_ {
         let (elements, stanza) = match &self.store {
             Store::Elements(elements) => (elements.as_slice(), None),
-            Store::Stanza { copy, typed } => (&[][..], Some((copy.root(), *typed))),
+            Store::Stanza(copy) => (&[][..], Some(copy.root())),
         };
         // `nodes()` rather than `children()`: its iterator owns what it
         // needs, so it outlives the `root` view made here.
-        let kept = stanza.into_iter().flat_map(|(root, typed)| {
-            let ns = root.ns();
-            root.nodes().filter_map(move |node| match node {
-                Node::Element(child) if !is_typed(ns, child, typed) => Some(child),
-                _ => None,
+        let kept = stanza.into_iter().flat_map(|root| {
+            root.nodes().filter_map(|node| match node {
+                Node::Element(child) => Some(child),
+                Node::Text(_) => None,
             })
         });
         elements.iter().map(Element::root).chain(kept)
@@ -114,7 +108,7 @@ impl Payloads {
     pub fn len(&self) -> usize {
         match &self.store {
             Store::Elements(elements) => elements.len(),
-            Store::Stanza { .. } => self.iter().count(),
+            Store::Stanza(_) => self.iter().count(),
         }
     }
 
@@ -126,7 +120,7 @@ impl Payloads {
     /// Appends a payload. (A received stanza's payloads are first copied
     /// out of its arena, one element each.)
     pub fn push(&mut self, payload: Element) {
-        if let Store::Stanza { .. } = self.store {
+        if let Store::Stanza(_) = self.store {
             self.store = Store::Elements(self.iter().map(|p| p.to_owned()).collect());
         }
         if let Store::Elements(elements) = &mut self.store {

@@ -537,6 +537,35 @@ impl<'a> ElementRef<'a> {
         }
     }
 
+    /// An [`Element`] named like this one (its name and namespace, none of
+    /// its attributes or text) holding copies of the child elements
+    /// `keep` selects, in order, all in one arena: what a stanza needs to
+    /// keep its payloads without keeping the rest of it.
+    pub fn to_owned_with_children(&self, keep: impl Fn(ElementRef<'a>) -> bool) -> Element {
+        let mut size = SubtreeSize {
+            strings: self.name().len() + self.ns().len(),
+            nodes: 1,
+            attrs: 0,
+        };
+        for child in self.children().filter(|child| keep(*child)) {
+            size.add(child, Some(self.ns()));
+        }
+        let mut element = Element {
+            strings: String::with_capacity(size.strings),
+            nodes: Vec::with_capacity(size.nodes),
+            attrs: Vec::with_capacity(size.attrs),
+            text_sealed: 0,
+        };
+        let name = element.push_str(self.name());
+        let ns = element.push_str(self.ns());
+        let index = element.open_element(name, ns);
+        for child in self.children().filter(|child| keep(*child)) {
+            element.append_subtree(child, Some(ns));
+        }
+        element.close_element(index);
+        element
+    }
+
     /// Copies this subtree into an [`Element`] of its own.
     pub fn to_owned(&self) -> Element {
         let mut size = SubtreeSize::default();
@@ -943,6 +972,32 @@ mod tests {
             .unwrap();
         let copy = nested.root().to_owned();
         assert_eq!(copy.strings.matches("urn:long:namespace").count(), 1);
+    }
+
+    #[test]
+    fn to_owned_with_children_keeps_the_name_and_the_chosen_children_only() {
+        let m = sample();
+        let kept = m
+            .root()
+            .to_owned_with_children(|child| child.ns() == "urn:x");
+        let expected = Element::builder("message", "jabber:client")
+            .child(
+                Element::builder("x", "urn:x")
+                    .attr("a", "1")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(kept, expected);
+        assert_eq!(kept.heap_bytes(), kept.used_bytes(), "sized exactly");
+        // A kept child in the element's namespace shares its string.
+        let all = m.root().to_owned_with_children(|_| true);
+        assert_eq!(all.root().children().count(), 2);
+        assert_eq!(all.strings.matches("jabber:client").count(), 1);
+        let none = m.root().to_owned_with_children(|_| false);
+        assert_eq!(none.root().nodes().count(), 0);
+        assert_eq!(none.root().attrs().count(), 0);
     }
 
     #[test]
