@@ -165,6 +165,10 @@ struct Timers {
     last_received: Instant,
     last_sent: Instant,
     check_deadline: Option<Instant>,
+    /// Set while more stanzas than `max_unacked` wait for the client's
+    /// acknowledgement: if they still do then, the client is not keeping
+    /// up.
+    ack_deadline: Option<Instant>,
     ping_id: Option<String>,
 }
 
@@ -237,6 +241,7 @@ impl ServerConnection {
                 last_received: now,
                 last_sent: now,
                 check_deadline: None,
+                ack_deadline: None,
                 ping_id: None,
             },
             peer_closed: false,
@@ -347,6 +352,10 @@ impl ServerConnection {
         let due = |deadline: Option<Instant>| deadline.is_some_and(|d| d <= now);
         if due(self.timers.close_deadline) {
             self.fail(PeerError::Timeout("the closing handshake"), None);
+            return;
+        }
+        if due(self.timers.ack_deadline) {
+            self.overflow();
             return;
         }
         if due(self.timers.negotiation_deadline) || due(self.timers.check_deadline) {
@@ -503,6 +512,7 @@ impl ServerConnection {
             timers.negotiation_deadline,
             timers.close_deadline,
             timers.check_deadline,
+            timers.ack_deadline,
             idle,
             whitespace,
         ]
@@ -900,9 +910,20 @@ impl ServerConnection {
                 managed.since_request = 0;
                 request = true;
             }
-            if managed.counters.unacked.len() > self.config.max_unacked {
+            // A burst (bounces of what the client sent to a session that
+            // ended, a resumed session's backlog) may pass the limit
+            // before the client could acknowledge anything: it gets one
+            // request and `ping_timeout` to catch up. Twice the limit ends
+            // the stream at once.
+            let unacked = managed.counters.unacked.len();
+            if unacked > 2 * self.config.max_unacked {
                 self.overflow();
                 return Ok(());
+            }
+            if unacked > self.config.max_unacked && self.timers.ack_deadline.is_none() {
+                self.timers.ack_deadline = Some(self.timers.now + self.config.ping_timeout);
+                managed.since_request = 0;
+                request = true;
             }
         }
         if request {

@@ -182,6 +182,13 @@ impl ServerConnection {
                         .extend(acked.into_iter().map(ServerEvent::Acked)),
                     Err(too_high) => self.handled_count_too_high(too_high),
                 }
+                if self
+                    .sm
+                    .as_ref()
+                    .is_some_and(|m| m.counters.unacked.len() <= self.config.max_unacked)
+                {
+                    self.timers.ack_deadline = None;
+                }
                 // Any answer proves the client alive.
                 self.timers.check_deadline = None;
             }
