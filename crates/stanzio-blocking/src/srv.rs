@@ -6,6 +6,10 @@
 
 use rand_core::RngCore;
 
+// Kept at its old path for the adapters and their users; the machine
+// parses `see-other-host` with the same function.
+pub use stanzio_stream::split_host_port;
+
 /// The port RFC 6120 §3.2.2 falls back to when a domain has no
 /// `_xmpp-client._tcp` records.
 pub const CLIENT_PORT: u16 = 5222;
@@ -148,24 +152,6 @@ fn weighted_order(mut group: Vec<SrvRecord>, rng: &mut impl RngCore, out: &mut V
     }
 }
 
-/// Splits a `host:port` value (RFC 6120 §4.9.3.19 `see-other-host`,
-/// XEP-0198 §5 `location`): a host name, an IPv4 address or a bracketed
-/// IPv6 literal, then an optional port. An unbracketed IPv6 literal is a
-/// host without port.
-pub fn split_host_port(value: &str) -> (String, Option<u16>) {
-    let value = value.trim();
-    if let Some(rest) = value.strip_prefix('[')
-        && let Some((host, after)) = rest.split_once(']')
-    {
-        let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
-        return (host.to_owned(), port);
-    }
-    match value.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => (host.to_owned(), port.parse().ok()),
-        _ => (value.to_owned(), None),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,24 +266,6 @@ mod tests {
         assert_eq!(
             Endpoint::fallback("example.org"),
             Endpoint::starttls("example.org", 5222)
-        );
-    }
-
-    #[test]
-    fn host_port_values_split() {
-        assert_eq!(split_host_port("example.net"), ("example.net".into(), None));
-        assert_eq!(
-            split_host_port(" example.net:5223 "),
-            ("example.net".into(), Some(5223))
-        );
-        assert_eq!(
-            split_host_port("[2001:db8::1]:9999"),
-            ("2001:db8::1".into(), Some(9999))
-        );
-        assert_eq!(split_host_port("2001:db8::1"), ("2001:db8::1".into(), None));
-        assert_eq!(
-            split_host_port("192.0.2.1:80"),
-            ("192.0.2.1".into(), Some(80))
         );
     }
 

@@ -13,7 +13,7 @@ mod transport;
 
 pub use client::{
     ClientConfig, ClientConnection, ClientEvent, ConfigError, ConnectionError, KeepalivePolicy,
-    SendError, SmPolicy, TlsMode,
+    SendError, SmPolicy, TlsMode, split_host_port,
 };
 pub use server::{
     PeerError, ServerCallError, ServerConfig, ServerConnection, ServerEvent, ServerSmPolicy,

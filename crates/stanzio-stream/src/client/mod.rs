@@ -946,19 +946,21 @@ impl ClientConnection {
     }
 }
 
-/// Splits an RFC 6120 §4.9.3.19 `see-other-host` value: a host name, an
-/// IPv4 address or a bracketed IPv6 literal, then an optional `:port`.
-fn split_host_port(target: &str) -> (String, Option<u16>) {
-    let target = target.trim();
-    if let Some(rest) = target.strip_prefix('[')
+/// Splits a `host:port` value (RFC 6120 §4.9.3.19 `see-other-host`,
+/// XEP-0198 §5 `location`): a host name, an IPv4 address or a bracketed
+/// IPv6 literal, then an optional port. An unbracketed IPv6 literal is a
+/// host without port.
+pub fn split_host_port(value: &str) -> (String, Option<u16>) {
+    let value = value.trim();
+    if let Some(rest) = value.strip_prefix('[')
         && let Some((host, after)) = rest.split_once(']')
     {
         let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
         return (host.to_owned(), port);
     }
-    match target.rsplit_once(':') {
+    match value.rsplit_once(':') {
         Some((host, port)) if !host.contains(':') => (host.to_owned(), port.parse().ok()),
-        _ => (target.to_owned(), None),
+        _ => (value.to_owned(), None),
     }
 }
 
@@ -967,10 +969,14 @@ mod tests {
     use super::split_host_port;
 
     #[test]
-    fn see_other_host_values_split_into_host_and_port() {
+    fn host_port_values_split() {
         assert_eq!(split_host_port("example.net"), ("example.net".into(), None));
         assert_eq!(
             split_host_port("example.net:5223"),
+            ("example.net".into(), Some(5223))
+        );
+        assert_eq!(
+            split_host_port(" example.net:5223 "),
             ("example.net".into(), Some(5223))
         );
         assert_eq!(
