@@ -2,6 +2,10 @@
 //! WebSocket (RFC 7395), read into one kind of event and written through one
 //! outbox.
 
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use stanzio_stanza::StreamError;
 use stanzio_xml::{
     ContentNamespace, Element, FrameEvent, FrameReader, Limits, ReadError, StreamEvent,
     StreamHeader, StreamReader, StreamWriter, XmlWriter,
@@ -118,13 +122,122 @@ pub(crate) struct Outbox {
     websocket: bool,
     bytes: Vec<u8>,
     /// End offsets of the messages in `bytes` (WebSocket only).
-    ends: std::collections::VecDeque<usize>,
+    ends: VecDeque<usize>,
 }
 
 /// Room for events a drained event queue keeps (client and server): a few,
 /// not the largest burst, so that an idle connection costs little whatever
 /// passed (an event is a few hundred bytes).
-pub(crate) const KEPT_EVENTS: usize = 4;
+const KEPT_EVENTS: usize = 4;
+
+/// The next event of a machine's queue, for its `poll_event`.
+pub(crate) fn pop_event<E>(events: &mut VecDeque<E>) -> Option<E> {
+    let event = events.pop_front();
+    if events.is_empty() {
+        events.shrink_to(KEPT_EVENTS);
+    }
+    event
+}
+
+/// Where a machine stands, as far as reading input goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputStage {
+    /// The stream is read.
+    Reading,
+    /// `<proceed/>` went by: the next bytes must be the TLS handshake,
+    /// which the adapter runs (RFC 6120 §5.4.3.3).
+    TlsHandshake,
+    /// With direct TLS: the adapter has not reported the session yet.
+    AwaitDirectTls,
+    /// The connection is over.
+    Closed,
+}
+
+/// A connection machine (client or server) as [`handle_input`] drives it:
+/// the state it reads and the steps it calls, in the role's own terms.
+pub(crate) trait InputMachine {
+    /// The role's sticky peer error.
+    type Error: Clone + From<ReadError>;
+    /// The error that ended the connection, if any.
+    fn error(&self) -> Option<&Self::Error>;
+    fn input_stage(&self) -> InputStage;
+    /// Whether the next unit may be read: the event queue has room and no
+    /// answer from the caller is awaited.
+    fn may_read(&self) -> bool;
+    fn decoder(&mut self) -> &mut Decoder;
+    /// Input arrived at `now` and is about to be read.
+    fn received(&mut self, now: Instant);
+    fn on_incoming(&mut self, now: Instant, unit: Incoming);
+    /// Ends the connection with a peer error; `stream_error` is sent first.
+    fn fail(&mut self, error: Self::Error, stream_error: Option<StreamError>);
+    /// The error for `bytes` in the clear where the TLS handshake belongs.
+    fn plaintext_after_proceed(bytes: usize) -> Self::Error;
+    /// The error for input before the direct TLS session was reported.
+    fn input_before_tls() -> Self::Error;
+    /// Plaintext followed `<proceed/>` in the same input: take back what
+    /// was queued for the adapter to start TLS with.
+    fn withdraw_start_tls(&mut self) {}
+}
+
+/// The `handle_input` of both machines: reads units from `input` until it
+/// is used up, the machine may read no more, or the connection ends.
+/// Returns how many bytes were consumed, or the sticky error.
+pub(crate) fn handle_input<M: InputMachine>(
+    machine: &mut M,
+    now: Instant,
+    input: &[u8],
+) -> Result<usize, M::Error> {
+    if let Some(error) = machine.error() {
+        return Err(error.clone());
+    }
+    if input.is_empty() {
+        return Ok(0);
+    }
+    let consumed = match machine.input_stage() {
+        InputStage::Closed => return Ok(input.len()),
+        InputStage::TlsHandshake => {
+            machine.fail(M::plaintext_after_proceed(input.len()), None);
+            0
+        }
+        InputStage::AwaitDirectTls => {
+            // The adapter must report the TLS session first.
+            machine.fail(M::input_before_tls(), None);
+            0
+        }
+        InputStage::Reading => read_units(machine, now, input),
+    };
+    match machine.error() {
+        Some(error) => Err(error.clone()),
+        None => Ok(consumed),
+    }
+}
+
+fn read_units<M: InputMachine>(machine: &mut M, now: Instant, input: &[u8]) -> usize {
+    machine.received(now);
+    let mut rest = input;
+    while machine.may_read() {
+        match machine.decoder().read(&mut rest) {
+            Ok(Some(unit)) => machine.on_incoming(now, unit),
+            Ok(None) => break,
+            Err(error) => {
+                let stream_error = StreamError::from(&error);
+                machine.fail(error.into(), Some(stream_error));
+            }
+        }
+        if machine.error().is_some() || machine.input_stage() == InputStage::Closed {
+            break;
+        }
+        if machine.input_stage() == InputStage::TlsHandshake && !rest.is_empty() {
+            // RFC 6120 §5.4.3.3: after <proceed/> the next bytes are the
+            // TLS handshake; plaintext here was injected. The adapter must
+            // not start TLS on the dead connection.
+            machine.withdraw_start_tls();
+            machine.fail(M::plaintext_after_proceed(rest.len()), None);
+            break;
+        }
+    }
+    input.len() - rest.len()
+}
 
 /// Capacity kept in the outbox after it drained: enough for a few stanzas,
 /// without holding on to the memory of a large one (an idle connection
@@ -143,7 +256,7 @@ impl Outbox {
             writer,
             websocket,
             bytes: Vec::new(),
-            ends: std::collections::VecDeque::new(),
+            ends: VecDeque::new(),
         }
     }
 

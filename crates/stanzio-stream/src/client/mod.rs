@@ -24,7 +24,7 @@ use crate::elements::handshake::{Handshake, handshake_digest};
 use crate::elements::{ElementError, Nonza};
 use crate::sm::ResumptionState;
 use crate::stanza::Refusal;
-use crate::transport::{Decoder, Incoming, Outbox, Transport};
+use crate::transport::{Decoder, Incoming, InputMachine, InputStage, Outbox, Transport};
 use config::Role;
 
 /// The client end of one XMPP stream (RFC 6120), as a sans-IO machine: the
@@ -280,55 +280,7 @@ impl ClientConnection {
     ///
     /// The [`ConnectionError`] that ended the connection, now or earlier.
     pub fn handle_input(&mut self, now: Instant, input: &[u8]) -> Result<usize, ConnectionError> {
-        if let Some(error) = &self.error {
-            return Err(error.clone());
-        }
-        if input.is_empty() {
-            return Ok(0);
-        }
-        match self.phase {
-            Phase::Closed => return Ok(input.len()),
-            Phase::TlsHandshake => {
-                self.fail(ConnectionError::PlaintextAfterProceed(input.len()), None);
-                return Err(self.sticky());
-            }
-            Phase::AwaitDirectTls => {
-                self.fail(ConnectionError::TlsNotEstablished, None);
-                return Err(self.sticky());
-            }
-            _ => {}
-        }
-        self.timers.received(now);
-        let mut rest = input;
-        loop {
-            if self.events.len() >= self.config.max_pending_events {
-                break;
-            }
-            match self.decoder.read(&mut rest) {
-                Ok(Some(unit)) => self.on_incoming(now, unit),
-                Ok(None) => break,
-                Err(error) => {
-                    let stream_error = StreamError::from(&error);
-                    self.fail(ConnectionError::Xml(error), Some(stream_error));
-                }
-            }
-            if self.error.is_some() || matches!(self.phase, Phase::Closed) {
-                break;
-            }
-            if matches!(self.phase, Phase::TlsHandshake) && !rest.is_empty() {
-                // RFC 6120 §5.4.3.3: after <proceed/> the next bytes are
-                // the TLS handshake; plaintext here was injected. The
-                // adapter must not start TLS on the dead connection.
-                self.events
-                    .retain(|event| !matches!(event, ClientEvent::StartTls));
-                self.fail(ConnectionError::PlaintextAfterProceed(rest.len()), None);
-                break;
-            }
-        }
-        match &self.error {
-            Some(error) => Err(error.clone()),
-            None => Ok(input.len() - rest.len()),
-        }
+        crate::transport::handle_input(self, now, input)
     }
 
     /// Runs what was due at `now`: keepalives, pings, ack requests, and
@@ -491,13 +443,7 @@ impl ClientConnection {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
-        let event = self.events.pop_front();
-        // An idle connection keeps room for a few events, not for the
-        // largest burst it ever saw (an event is some 440 bytes).
-        if self.events.is_empty() {
-            self.events.shrink_to(crate::transport::KEPT_EVENTS);
-        }
-        event
+        crate::transport::pop_event(&mut self.events)
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
@@ -509,10 +455,6 @@ impl ClientConnection {
     }
 
     // ----- internals shared by the steps -----
-
-    fn sticky(&self) -> ConnectionError {
-        self.error.clone().unwrap_or(ConnectionError::UnexpectedEof)
-    }
 
     fn queue_capacity(&self) -> usize {
         self.config.sm.as_ref().map_or(500, |sm| sm.max_unacked)
@@ -943,6 +885,56 @@ impl ClientConnection {
     /// An IQ request from this client to the server (or `to`).
     fn send_iq(&mut self, iq: Iq) {
         self.write_nonza(|w| iq.write_to(w));
+    }
+}
+
+impl InputMachine for ClientConnection {
+    type Error = ConnectionError;
+
+    fn error(&self) -> Option<&ConnectionError> {
+        self.error.as_ref()
+    }
+
+    fn input_stage(&self) -> InputStage {
+        match self.phase {
+            Phase::Closed => InputStage::Closed,
+            Phase::TlsHandshake => InputStage::TlsHandshake,
+            Phase::AwaitDirectTls => InputStage::AwaitDirectTls,
+            _ => InputStage::Reading,
+        }
+    }
+
+    fn may_read(&self) -> bool {
+        self.events.len() < self.config.max_pending_events
+    }
+
+    fn decoder(&mut self) -> &mut Decoder {
+        &mut self.decoder
+    }
+
+    fn received(&mut self, now: Instant) {
+        self.timers.received(now);
+    }
+
+    fn on_incoming(&mut self, now: Instant, unit: Incoming) {
+        ClientConnection::on_incoming(self, now, unit);
+    }
+
+    fn fail(&mut self, error: ConnectionError, stream_error: Option<StreamError>) {
+        ClientConnection::fail(self, error, stream_error);
+    }
+
+    fn plaintext_after_proceed(bytes: usize) -> ConnectionError {
+        ConnectionError::PlaintextAfterProceed(bytes)
+    }
+
+    fn input_before_tls() -> ConnectionError {
+        ConnectionError::TlsNotEstablished
+    }
+
+    fn withdraw_start_tls(&mut self) {
+        self.events
+            .retain(|event| !matches!(event, ClientEvent::StartTls));
     }
 }
 

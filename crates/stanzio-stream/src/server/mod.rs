@@ -25,7 +25,7 @@ use crate::elements::handshake::{Handshake, handshake_matches};
 use crate::elements::{ElementError, Nonza};
 use crate::sm::{ResumptionState, SmCounters};
 use crate::stanza::Refusal;
-use crate::transport::{Decoder, Incoming, Outbox, Transport};
+use crate::transport::{Decoder, Incoming, InputMachine, InputStage, Outbox, Transport};
 use config::Rng;
 
 /// The server end of one XMPP stream, as a sans-IO machine: a client
@@ -293,54 +293,7 @@ impl ServerConnection {
     ///
     /// The [`PeerError`] that ended the connection, now or earlier.
     pub fn handle_input(&mut self, now: Instant, input: &[u8]) -> Result<usize, PeerError> {
-        if let Some(error) = &self.error {
-            return Err(error.clone());
-        }
-        if input.is_empty() {
-            return Ok(0);
-        }
-        match self.phase {
-            Phase::Closed => return Ok(input.len()),
-            Phase::TlsHandshake => {
-                self.fail(PeerError::PlaintextAfterProceed(input.len()), None);
-                return Err(self.sticky());
-            }
-            Phase::AwaitDirectTls => {
-                // The adapter must report the TLS session first.
-                self.fail(PeerError::BadHeader("input before the TLS session"), None);
-                return Err(self.sticky());
-            }
-            _ => {}
-        }
-        self.timers.now = now;
-        self.timers.last_received = now;
-        self.timers.check_deadline = None;
-        let mut rest = input;
-        loop {
-            if self.events.len() >= self.config.max_pending_events || self.phase.waits_for_caller()
-            {
-                break;
-            }
-            match self.decoder.read(&mut rest) {
-                Ok(Some(unit)) => self.on_incoming(unit),
-                Ok(None) => break,
-                Err(error) => {
-                    let stream_error = StreamError::from(&error);
-                    self.fail(PeerError::Xml(error), Some(stream_error));
-                }
-            }
-            if self.error.is_some() || matches!(self.phase, Phase::Closed) {
-                break;
-            }
-            if matches!(self.phase, Phase::TlsHandshake) && !rest.is_empty() {
-                self.fail(PeerError::PlaintextAfterProceed(rest.len()), None);
-                break;
-            }
-        }
-        match &self.error {
-            Some(error) => Err(error.clone()),
-            None => Ok(input.len() - rest.len()),
-        }
+        crate::transport::handle_input(self, now, input)
     }
 
     /// Runs what was due at `now`.
@@ -485,13 +438,7 @@ impl ServerConnection {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
-        let event = self.events.pop_front();
-        // Drained: keep room for a few events, not for the largest burst
-        // (an idle connection should cost little, whatever passed).
-        if self.events.is_empty() {
-            self.events.shrink_to(crate::transport::KEPT_EVENTS);
-        }
-        event
+        crate::transport::pop_event(&mut self.events)
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
@@ -522,10 +469,6 @@ impl ServerConnection {
     }
 
     // ----- internals -----
-
-    fn sticky(&self) -> PeerError {
-        self.error.clone().unwrap_or(PeerError::UnexpectedEof)
-    }
 
     fn on_incoming(&mut self, unit: Incoming) {
         match unit {
@@ -1040,6 +983,53 @@ impl ServerConnection {
         if let Some(reply) = iq.error_reply(error, &self.context) {
             self.write_nonza(|w| reply.write_to(w));
         }
+    }
+}
+
+impl InputMachine for ServerConnection {
+    type Error = PeerError;
+
+    fn error(&self) -> Option<&PeerError> {
+        self.error.as_ref()
+    }
+
+    fn input_stage(&self) -> InputStage {
+        match self.phase {
+            Phase::Closed => InputStage::Closed,
+            Phase::TlsHandshake => InputStage::TlsHandshake,
+            Phase::AwaitDirectTls => InputStage::AwaitDirectTls,
+            _ => InputStage::Reading,
+        }
+    }
+
+    fn may_read(&self) -> bool {
+        self.events.len() < self.config.max_pending_events && !self.phase.waits_for_caller()
+    }
+
+    fn decoder(&mut self) -> &mut Decoder {
+        &mut self.decoder
+    }
+
+    fn received(&mut self, now: Instant) {
+        self.timers.now = now;
+        self.timers.last_received = now;
+        self.timers.check_deadline = None;
+    }
+
+    fn on_incoming(&mut self, _now: Instant, unit: Incoming) {
+        ServerConnection::on_incoming(self, unit);
+    }
+
+    fn fail(&mut self, error: PeerError, stream_error: Option<StreamError>) {
+        ServerConnection::fail(self, error, stream_error);
+    }
+
+    fn plaintext_after_proceed(bytes: usize) -> PeerError {
+        PeerError::PlaintextAfterProceed(bytes)
+    }
+
+    fn input_before_tls() -> PeerError {
+        PeerError::BadHeader("input before the TLS session")
     }
 }
 
