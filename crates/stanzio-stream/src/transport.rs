@@ -3,7 +3,7 @@
 //! outbox.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use stanzio_stanza::StreamError;
 use stanzio_xml::{
@@ -24,6 +24,40 @@ pub enum Transport {
     /// message; TLS comes from `wss://`, so STARTTLS is never negotiated
     /// (§3.9) and no white-space keepalive is sent (§3.8).
     WebSocket,
+}
+
+/// The settings both roles' configurations hold alike: the framing, what
+/// the peer may send, how far the queues may grow and how long the
+/// stream's opening and closing may take. Each configuration sets them
+/// with its own builder methods.
+#[derive(Debug, Clone)]
+pub(crate) struct StreamSettings {
+    pub(crate) transport: Transport,
+    pub(crate) limits: Limits,
+    pub(crate) negotiation_timeout: Duration,
+    /// How long to wait for the peer's close after ours.
+    pub(crate) close_timeout: Duration,
+    /// Events `handle_input` queues before it stops consuming.
+    pub(crate) max_pending_events: usize,
+    /// Bytes waiting for `poll_transmit` beyond which nothing more is
+    /// written: the client refuses `send`, the server ends the stream of a
+    /// client that does not read.
+    pub(crate) max_pending_output: usize,
+}
+
+impl StreamSettings {
+    /// TCP, default limits, 10 s to close, 256 events, 1 MiB of output;
+    /// the negotiation timeout is the role's.
+    pub(crate) fn new(negotiation_timeout: Duration) -> Self {
+        StreamSettings {
+            transport: Transport::Tcp,
+            limits: Limits::default(),
+            negotiation_timeout,
+            close_timeout: Duration::from_secs(10),
+            max_pending_events: 256,
+            max_pending_output: 1024 * 1024,
+        }
+    }
 }
 
 /// One unit of input, whichever the framing.

@@ -10,7 +10,7 @@ use stanzio_xml::Limits;
 use zeroize::Zeroizing;
 
 use crate::sm::ResumptionState;
-use crate::transport::Transport;
+use crate::transport::{StreamSettings, Transport};
 
 /// How TLS protects the stream (RFC 7590).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -116,17 +116,12 @@ pub(crate) enum Role {
 pub struct ClientConfig {
     pub(crate) role: Role,
     pub(crate) tls: TlsMode,
-    pub(crate) transport: Transport,
     pub(crate) sasl: ClientPolicy,
     pub(crate) channel_binding: ChannelBindingMemory,
     pub(crate) sm: Option<SmPolicy>,
     pub(crate) keepalive: KeepalivePolicy,
-    pub(crate) limits: Limits,
+    pub(crate) stream: StreamSettings,
     pub(crate) lang: Option<String>,
-    pub(crate) negotiation_timeout: Duration,
-    pub(crate) close_timeout: Duration,
-    pub(crate) max_pending_events: usize,
-    pub(crate) max_pending_output: usize,
     pub(crate) resumption: Option<ResumptionState>,
     pub(crate) rng: Box<dyn CryptoRng + Send>,
 }
@@ -142,12 +137,12 @@ impl std::fmt::Debug for ClientConfig {
         f.debug_struct("ClientConfig")
             .field("role", &role)
             .field("tls", &self.tls)
-            .field("transport", &self.transport)
+            .field("transport", &self.stream.transport)
             .field("sasl", &self.sasl)
             .field("channel_binding", &self.channel_binding)
             .field("sm", &self.sm)
             .field("keepalive", &self.keepalive)
-            .field("limits", &self.limits)
+            .field("limits", &self.stream.limits)
             .finish_non_exhaustive()
     }
 }
@@ -202,17 +197,12 @@ impl ClientConfig {
         ClientConfig {
             role,
             tls: TlsMode::Required,
-            transport: Transport::Tcp,
             sasl: ClientPolicy::default(),
             channel_binding: ChannelBindingMemory::Unknown,
             sm: Some(SmPolicy::default()),
             keepalive: KeepalivePolicy::default(),
-            limits: Limits::default(),
+            stream: StreamSettings::new(Duration::from_secs(30)),
             lang: None,
-            negotiation_timeout: Duration::from_secs(30),
-            close_timeout: Duration::from_secs(10),
-            max_pending_events: 256,
-            max_pending_output: 1024 * 1024,
             resumption: None,
             rng: Box::new(rng),
         }
@@ -238,7 +228,7 @@ impl ClientConfig {
     /// TCP (default) or WebSocket framing.
     #[must_use]
     pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = transport;
+        self.stream.transport = transport;
         self
     }
 
@@ -280,7 +270,7 @@ impl ClientConfig {
     /// Limits on what the server may send.
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        self.stream.limits = limits;
         self
     }
 
@@ -295,7 +285,7 @@ impl ClientConfig {
     /// Default 30 s.
     #[must_use]
     pub fn with_negotiation_timeout(mut self, timeout: Duration) -> Self {
-        self.negotiation_timeout = timeout;
+        self.stream.negotiation_timeout = timeout;
         self
     }
 
@@ -303,7 +293,7 @@ impl ClientConfig {
     /// ours. Default 10 s.
     #[must_use]
     pub fn with_close_timeout(mut self, timeout: Duration) -> Self {
-        self.close_timeout = timeout;
+        self.stream.close_timeout = timeout;
         self
     }
 
@@ -311,7 +301,7 @@ impl ClientConfig {
     /// rest stays with the caller until the events are drained). Default 256.
     #[must_use]
     pub fn with_max_pending_events(mut self, events: usize) -> Self {
-        self.max_pending_events = events;
+        self.stream.max_pending_events = events;
         self
     }
 
@@ -319,7 +309,7 @@ impl ClientConfig {
     /// Default 1 MiB.
     #[must_use]
     pub fn with_max_pending_output(mut self, bytes: usize) -> Self {
-        self.max_pending_output = bytes;
+        self.stream.max_pending_output = bytes;
         self
     }
 
@@ -383,7 +373,7 @@ impl ClientConfig {
                 if domain.node().is_some() {
                     return Err(ConfigError::ComponentWithLocalpart);
                 }
-                if self.transport == Transport::WebSocket {
+                if self.stream.transport == Transport::WebSocket {
                     return Err(ConfigError::ComponentOverWebSocket);
                 }
                 if self.tls == TlsMode::Required {
@@ -399,10 +389,10 @@ impl ClientConfig {
                 return Err(ConfigError::Zero("SmPolicy::max_unacked"));
             }
         }
-        if self.max_pending_events == 0 {
+        if self.stream.max_pending_events == 0 {
             return Err(ConfigError::Zero("max_pending_events"));
         }
-        if self.max_pending_output == 0 {
+        if self.stream.max_pending_output == 0 {
             return Err(ConfigError::Zero("max_pending_output"));
         }
         if self.keepalive.ping_timeout.is_zero() {

@@ -115,7 +115,7 @@ impl ClientConnection {
             }
         }
         if let Some(interval) = keepalive.whitespace_interval
-            && self.config.transport == Transport::Tcp
+            && self.config.stream.transport == Transport::Tcp
             && now >= self.timers.last_sent + interval
         {
             self.outbox.whitespace();
@@ -156,7 +156,7 @@ impl ClientConnection {
             .map(|interval| timers.last_received + interval);
         let whitespace = keepalive
             .whitespace_interval
-            .filter(|_| online && self.config.transport == Transport::Tcp)
+            .filter(|_| online && self.config.stream.transport == Transport::Tcp)
             .map(|interval| timers.last_sent + interval);
         let ack = timers.ack_deadline.filter(|_| online);
         [

@@ -188,7 +188,7 @@ impl ClientConnection {
     /// A [`ConfigError`] naming the setting that cannot work.
     pub fn new(mut config: ClientConfig, now: Instant) -> Result<Self, ConfigError> {
         config.check()?;
-        if config.transport == Transport::WebSocket && config.tls == TlsMode::Required {
+        if config.stream.transport == Transport::WebSocket && config.tls == TlsMode::Required {
             // RFC 7395 §3.9: TLS comes from `wss://`, never STARTTLS.
             config.tls = TlsMode::DirectTls;
         }
@@ -196,10 +196,10 @@ impl ClientConnection {
             Role::Client { .. } => ContentNamespace::Client,
             Role::Component { .. } => ContentNamespace::ComponentAccept,
         };
-        let timers = liveness::Timers::new(now, config.negotiation_timeout);
+        let timers = liveness::Timers::new(now, config.stream.negotiation_timeout);
         let mut connection = ClientConnection {
-            decoder: Decoder::new(config.transport, config.limits, content),
-            outbox: Outbox::new(config.transport, content),
+            decoder: Decoder::new(config.stream.transport, config.stream.limits, content),
+            outbox: Outbox::new(config.stream.transport, content),
             phase: Phase::AwaitHeader,
             events: VecDeque::new(),
             error: None,
@@ -399,7 +399,7 @@ impl ClientConnection {
                     self.send_ack();
                 }
                 self.write_close();
-                self.timers.closing(self.config.close_timeout);
+                self.timers.closing(self.config.stream.close_timeout);
                 if self.peer_closed {
                     self.finish(None);
                 } else if let Phase::Resuming(state) =
@@ -749,7 +749,7 @@ impl ClientConnection {
     }
 
     fn check_output_room(&self) -> Result<(), SendError> {
-        if self.outbox.len() >= self.config.max_pending_output {
+        if self.outbox.len() >= self.config.stream.max_pending_output {
             Err(SendError::QueueFull)
         } else {
             Ok(())
@@ -905,7 +905,7 @@ impl InputMachine for ClientConnection {
     }
 
     fn may_read(&self) -> bool {
-        self.events.len() < self.config.max_pending_events
+        self.events.len() < self.config.stream.max_pending_events
     }
 
     fn decoder(&mut self) -> &mut Decoder {

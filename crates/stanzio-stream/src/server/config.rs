@@ -8,7 +8,7 @@ use stanzio_jid::BareJid;
 use stanzio_xml::Limits;
 use zeroize::Zeroizing;
 
-use crate::transport::Transport;
+use crate::transport::{StreamSettings, Transport};
 
 /// How TLS protects client streams (RFC 7590).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -59,19 +59,14 @@ impl Default for ServerSmPolicy {
 pub struct ServerConfig {
     pub(crate) domains: Vec<String>,
     pub(crate) tls: ServerTls,
-    pub(crate) transport: Transport,
     pub(crate) sasl: stanzio_sasl::ServerConfig,
     pub(crate) allow_plain: bool,
     pub(crate) sm: Option<ServerSmPolicy>,
-    pub(crate) limits: Limits,
     pub(crate) advertise_limits: bool,
     pub(crate) idle_timeout: Duration,
     pub(crate) ping_timeout: Duration,
     pub(crate) whitespace_interval: Option<Duration>,
-    pub(crate) negotiation_timeout: Duration,
-    pub(crate) close_timeout: Duration,
-    pub(crate) max_pending_output: usize,
-    pub(crate) max_pending_events: usize,
+    pub(crate) stream: StreamSettings,
     pub(crate) max_unacked: usize,
     pub(crate) components: HashMap<String, Zeroizing<String>>,
 }
@@ -81,10 +76,10 @@ impl std::fmt::Debug for ServerConfig {
         f.debug_struct("ServerConfig")
             .field("domains", &self.domains)
             .field("tls", &self.tls)
-            .field("transport", &self.transport)
+            .field("transport", &self.stream.transport)
             .field("allow_plain", &self.allow_plain)
             .field("sm", &self.sm)
-            .field("limits", &self.limits)
+            .field("limits", &self.stream.limits)
             .field("components", &self.components.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -103,19 +98,14 @@ impl ServerConfig {
         ServerConfig {
             domains: domains.into_iter().map(Into::into).collect(),
             tls: ServerTls::Required,
-            transport: Transport::Tcp,
             sasl: stanzio_sasl::ServerConfig::new(sasl_secret),
             allow_plain: false,
             sm: Some(ServerSmPolicy::default()),
-            limits: Limits::default(),
             advertise_limits: true,
             idle_timeout: Duration::from_secs(300),
             ping_timeout: Duration::from_secs(60),
             whitespace_interval: Some(Duration::from_secs(90)),
-            negotiation_timeout: Duration::from_secs(60),
-            close_timeout: Duration::from_secs(10),
-            max_pending_output: 1024 * 1024,
-            max_pending_events: 256,
+            stream: StreamSettings::new(Duration::from_secs(60)),
             max_unacked: 1000,
             components: HashMap::new(),
         }
@@ -131,7 +121,7 @@ impl ServerConfig {
     /// TCP (default) or WebSocket framing (RFC 7395).
     #[must_use]
     pub fn with_transport(mut self, transport: Transport) -> Self {
-        self.transport = transport;
+        self.stream.transport = transport;
         self
     }
 
@@ -159,7 +149,7 @@ impl ServerConfig {
     /// Limits on what clients may send; also advertised (XEP-0478).
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        self.stream.limits = limits;
         self
     }
 
@@ -178,14 +168,14 @@ impl ServerConfig {
     /// the undelivered stanzas go back to the caller. Default 1 MiB.
     #[must_use]
     pub fn with_max_pending_output(mut self, bytes: usize) -> Self {
-        self.max_pending_output = bytes;
+        self.stream.max_pending_output = bytes;
         self
     }
 
     /// Events `handle_input` queues before it stops consuming. Default 256.
     #[must_use]
     pub fn with_max_pending_events(mut self, events: usize) -> Self {
-        self.max_pending_events = events;
+        self.stream.max_pending_events = events;
         self
     }
 
@@ -200,7 +190,7 @@ impl ServerConfig {
     /// How long negotiation may take. Default 60 s.
     #[must_use]
     pub fn with_negotiation_timeout(mut self, timeout: Duration) -> Self {
-        self.negotiation_timeout = timeout;
+        self.stream.negotiation_timeout = timeout;
         self
     }
 }

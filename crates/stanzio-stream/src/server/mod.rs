@@ -218,8 +218,8 @@ impl ServerConnection {
             Phase::AwaitHeader
         };
         ServerConnection {
-            decoder: Decoder::new(config.transport, config.limits, content),
-            outbox: Outbox::new(config.transport, content),
+            decoder: Decoder::new(config.stream.transport, config.stream.limits, content),
+            outbox: Outbox::new(config.stream.transport, content),
             rng,
             role,
             phase,
@@ -236,7 +236,7 @@ impl ServerConnection {
             queued: VecDeque::new(),
             timers: Timers {
                 now,
-                negotiation_deadline: Some(now + config.negotiation_timeout),
+                negotiation_deadline: Some(now + config.stream.negotiation_timeout),
                 close_deadline: None,
                 last_received: now,
                 last_sent: now,
@@ -330,7 +330,7 @@ impl ServerConnection {
             self.check_liveness(now);
         }
         if let Some(interval) = self.config.whitespace_interval
-            && self.config.transport == Transport::Tcp
+            && self.config.stream.transport == Transport::Tcp
             && now >= self.timers.last_sent + interval
         {
             self.outbox.whitespace();
@@ -409,7 +409,8 @@ impl ServerConnection {
             _ => {
                 self.send_ack();
                 self.outbox.close();
-                self.timers.close_deadline = Some(self.timers.now + self.config.close_timeout);
+                self.timers.close_deadline =
+                    Some(self.timers.now + self.config.stream.close_timeout);
                 if self.peer_closed {
                     self.finish(None);
                 } else {
@@ -453,7 +454,7 @@ impl ServerConnection {
         let whitespace = self
             .config
             .whitespace_interval
-            .filter(|_| online && self.config.transport == Transport::Tcp)
+            .filter(|_| online && self.config.stream.transport == Transport::Tcp)
             .map(|interval| timers.last_sent + interval);
         [
             timers.negotiation_deadline,
@@ -585,7 +586,7 @@ impl ServerConnection {
         }
         if self.config.advertise_limits {
             features.limits = Some(StreamLimits {
-                max_bytes: u32::try_from(self.config.limits.max_element_bytes).ok(),
+                max_bytes: u32::try_from(self.config.stream.limits.max_element_bytes).ok(),
                 idle_seconds: u32::try_from(self.config.idle_timeout.as_secs()).ok(),
             });
         }
@@ -660,7 +661,7 @@ impl ServerConnection {
         use crate::elements::tls::TlsElement;
         let offered = self.tls.is_none()
             && self.config.tls == ServerTls::Required
-            && self.config.transport == Transport::Tcp;
+            && self.config.stream.transport == Transport::Tcp;
         if element != TlsElement::StartTls || !offered {
             self.unexpected(root);
             return;
@@ -836,7 +837,7 @@ impl ServerConnection {
 
     /// Writes a stanza for the client, tracking it for stream management.
     fn write_stanza(&mut self, stanza: Stanza) -> Result<(), ServerCallError> {
-        if self.outbox.len() >= self.config.max_pending_output {
+        if self.outbox.len() >= self.config.stream.max_pending_output {
             // The client does not read: keep the stanza for the caller.
             self.queued.push_back(stanza);
             self.overflow();
@@ -1003,7 +1004,7 @@ impl InputMachine for ServerConnection {
     }
 
     fn may_read(&self) -> bool {
-        self.events.len() < self.config.max_pending_events && !self.phase.waits_for_caller()
+        self.events.len() < self.config.stream.max_pending_events && !self.phase.waits_for_caller()
     }
 
     fn decoder(&mut self) -> &mut Decoder {
