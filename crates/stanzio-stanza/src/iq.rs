@@ -1,7 +1,5 @@
 //! `<iq/>` (RFC 6120 §8.2.3).
 
-use std::str::FromStr;
-
 use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
@@ -10,8 +8,9 @@ use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
 use crate::children::{StanzaSource, read_stanza};
 use crate::context::StreamContext;
-use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
+use crate::parse_error::{Malformed, StanzaParseError};
 use crate::stanza_error::StanzaError;
+use crate::value_names::value_names;
 
 /// The `type` of an IQ (RFC 6120 §8.2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,30 +25,17 @@ pub enum IqType {
     Error,
 }
 
-impl IqType {
+value_names! {
+    IqType,
     /// The attribute value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IqType::Get => "get",
-            IqType::Set => "set",
-            IqType::Result => "result",
-            IqType::Error => "error",
-        }
-    }
-}
-
-impl FromStr for IqType {
-    type Err = UnknownValue;
-
+    as_str,
     /// The type named `value`, if it is one of the four.
-    fn from_str(value: &str) -> Result<Self, UnknownValue> {
-        Ok(match value {
-            "get" => IqType::Get,
-            "set" => IqType::Set,
-            "result" => IqType::Result,
-            "error" => IqType::Error,
-            _ => return Err(UnknownValue),
-        })
+    from_str,
+    {
+        Get => "get",
+        Set => "set",
+        Result => "result",
+        Error => "error",
     }
 }
 

@@ -121,6 +121,7 @@ mod presence;
 mod stanza_error;
 mod stream_error;
 mod text;
+mod value_names;
 
 use std::fmt;
 

@@ -1,7 +1,5 @@
 //! `<message/>` (RFC 6121 §5).
 
-use std::str::FromStr;
-
 use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
@@ -10,10 +8,11 @@ use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
 use crate::children::{StanzaSource, read_stanza, text_only};
 use crate::context::StreamContext;
-use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
+use crate::parse_error::{Malformed, StanzaParseError};
 use crate::payloads::{Payloads, is_typed};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
+use crate::value_names::value_names;
 
 /// The `type` of a message (RFC 6121 §5.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -33,33 +32,19 @@ pub enum MessageType {
     Normal,
 }
 
-impl MessageType {
+value_names! {
+    MessageType,
     /// The attribute value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageType::Chat => "chat",
-            MessageType::Error => "error",
-            MessageType::Groupchat => "groupchat",
-            MessageType::Headline => "headline",
-            MessageType::Normal => "normal",
-        }
-    }
-}
-
-impl FromStr for MessageType {
-    type Err = UnknownValue;
-
+    as_str,
     /// The type named `value`. A receiver takes an unknown type for
     /// `normal` (RFC 6121 §5.2.2); this says that it was unknown.
-    fn from_str(value: &str) -> Result<Self, UnknownValue> {
-        Ok(match value {
-            "chat" => MessageType::Chat,
-            "error" => MessageType::Error,
-            "groupchat" => MessageType::Groupchat,
-            "headline" => MessageType::Headline,
-            "normal" => MessageType::Normal,
-            _ => return Err(UnknownValue),
-        })
+    from_str,
+    {
+        Chat => "chat",
+        Error => "error",
+        Groupchat => "groupchat",
+        Headline => "headline",
+        Normal => "normal",
     }
 }
 

@@ -1,7 +1,5 @@
 //! `<presence/>` (RFC 6121 §4).
 
-use std::str::FromStr;
-
 use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
@@ -10,10 +8,11 @@ use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
 use crate::children::{StanzaSource, read_stanza, text_only, trim_xml_space};
 use crate::context::StreamContext;
-use crate::parse_error::{Malformed, StanzaParseError, UnknownValue};
+use crate::parse_error::{Malformed, StanzaParseError};
 use crate::payloads::{Payloads, is_typed};
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
+use crate::value_names::value_names;
 
 /// The `type` of a presence (RFC 6121 §4.7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -37,39 +36,23 @@ pub enum PresenceType {
     Unsubscribed,
 }
 
-impl PresenceType {
+value_names! {
+    PresenceType,
     /// The attribute value; `None` for [`Available`](Self::Available),
     /// which is the absence of `type`.
-    pub fn as_str(self) -> Option<&'static str> {
-        Some(match self {
-            PresenceType::Available => return None,
-            PresenceType::Error => "error",
-            PresenceType::Probe => "probe",
-            PresenceType::Subscribe => "subscribe",
-            PresenceType::Subscribed => "subscribed",
-            PresenceType::Unavailable => "unavailable",
-            PresenceType::Unsubscribe => "unsubscribe",
-            PresenceType::Unsubscribed => "unsubscribed",
-        })
-    }
-}
-
-impl FromStr for PresenceType {
-    type Err = UnknownValue;
-
+    as_str,
     /// The type a `type` attribute names. [`Available`](PresenceType::Available)
     /// has no value: it is the absence of the attribute (RFC 6121 §4.7.1).
-    fn from_str(value: &str) -> Result<Self, UnknownValue> {
-        Ok(match value {
-            "error" => PresenceType::Error,
-            "probe" => PresenceType::Probe,
-            "subscribe" => PresenceType::Subscribe,
-            "subscribed" => PresenceType::Subscribed,
-            "unavailable" => PresenceType::Unavailable,
-            "unsubscribe" => PresenceType::Unsubscribe,
-            "unsubscribed" => PresenceType::Unsubscribed,
-            _ => return Err(UnknownValue),
-        })
+    from_str,
+    {
+        Available => None,
+        Error => "error",
+        Probe => "probe",
+        Subscribe => "subscribe",
+        Subscribed => "subscribed",
+        Unavailable => "unavailable",
+        Unsubscribe => "unsubscribe",
+        Unsubscribed => "unsubscribed",
     }
 }
 
@@ -86,30 +69,17 @@ pub enum Show {
     Xa,
 }
 
-impl Show {
+value_names! {
+    Show,
     /// The element's text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Show::Away => "away",
-            Show::Chat => "chat",
-            Show::Dnd => "dnd",
-            Show::Xa => "xa",
-        }
-    }
-}
-
-impl FromStr for Show {
-    type Err = UnknownValue;
-
-    /// The value `text` names, if it is one of the four.
-    fn from_str(text: &str) -> Result<Self, UnknownValue> {
-        Ok(match text {
-            "away" => Show::Away,
-            "chat" => Show::Chat,
-            "dnd" => Show::Dnd,
-            "xa" => Show::Xa,
-            _ => return Err(UnknownValue),
-        })
+    as_str,
+    /// The value `value` names, if it is one of the four.
+    from_str,
+    {
+        Away => "away",
+        Chat => "chat",
+        Dnd => "dnd",
+        Xa => "xa",
     }
 }
 

@@ -2,7 +2,6 @@
 //! `error`.
 
 use std::fmt;
-use std::str::FromStr;
 
 use compact_str::CompactString;
 use stanzio_jid::Jid;
@@ -11,8 +10,9 @@ use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 use crate::NS_STANZAS;
 use crate::attributes::parse_jid;
 use crate::error_body::{ErrorKind, error_body};
-use crate::parse_error::{Malformed, UnknownValue};
+use crate::parse_error::Malformed;
 use crate::text::LangMap;
+use crate::value_names::value_names;
 
 /// The `type` attribute of `<error/>` (RFC 6120 §8.3.2): what the sender
 /// should do about it.
@@ -30,32 +30,18 @@ pub enum ErrorType {
     Wait,
 }
 
-impl ErrorType {
+value_names! {
+    ErrorType,
     /// The attribute value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorType::Auth => "auth",
-            ErrorType::Cancel => "cancel",
-            ErrorType::Continue => "continue",
-            ErrorType::Modify => "modify",
-            ErrorType::Wait => "wait",
-        }
-    }
-}
-
-impl FromStr for ErrorType {
-    type Err = UnknownValue;
-
+    as_str,
     /// The type named `value`, if it is one of the five.
-    fn from_str(value: &str) -> Result<Self, UnknownValue> {
-        Ok(match value {
-            "auth" => ErrorType::Auth,
-            "cancel" => ErrorType::Cancel,
-            "continue" => ErrorType::Continue,
-            "modify" => ErrorType::Modify,
-            "wait" => ErrorType::Wait,
-            _ => return Err(UnknownValue),
-        })
+    from_str,
+    {
+        Auth => "auth",
+        Cancel => "cancel",
+        Continue => "continue",
+        Modify => "modify",
+        Wait => "wait",
     }
 }
 
@@ -352,6 +338,7 @@ impl fmt::Display for StanzaError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse_error::UnknownValue;
 
     /// Every condition of RFC 6120 §8.3.3.1 to §8.3.3.22, spelled as the
     /// RFC spells it, not taken from the table the code uses.
