@@ -46,3 +46,24 @@ pub(crate) fn error_body<C>(
     })?;
     Ok((condition, texts, app))
 }
+
+/// The name of `condition` in `table`, the conditions without data with
+/// their names (RFC 6120 §4.9.3, §8.3.3): one table for writing and for
+/// reading ([`named_condition`]), so that the two cannot disagree.
+pub(crate) fn condition_name<C: PartialEq>(
+    table: &[(&'static str, C)],
+    condition: &C,
+) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(_, c)| c == condition)
+        .map(|(name, _)| *name)
+}
+
+/// The condition named `name` in `table` (see [`condition_name`]).
+pub(crate) fn named_condition<C: Clone>(table: &[(&str, C)], name: &str) -> Option<C> {
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, c)| c.clone())
+}

@@ -9,7 +9,7 @@ use stanzio_xml::{Element, ElementRef, NS_XML, XmlWriter};
 
 use crate::NS_STANZAS;
 use crate::attributes::parse_jid;
-use crate::error_body::{ErrorKind, error_body};
+use crate::error_body::{ErrorKind, condition_name, error_body, named_condition};
 use crate::parse_error::Malformed;
 use crate::text::LangMap;
 use crate::value_names::value_names;
@@ -140,10 +140,7 @@ impl Condition {
             Condition::Gone(_) => "gone",
             Condition::Redirect(_) => "redirect",
             Condition::Other(name) => name,
-            simple => SIMPLE_CONDITIONS
-                .iter()
-                .find(|(_, c)| c == simple)
-                .map_or("undefined-condition", |(name, _)| name),
+            simple => condition_name(&SIMPLE_CONDITIONS, simple).unwrap_or("undefined-condition"),
         }
     }
 
@@ -185,10 +182,8 @@ impl Condition {
         match element.name() {
             "gone" => Condition::Gone(data()),
             "redirect" => Condition::Redirect(data()),
-            name => SIMPLE_CONDITIONS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or_else(|| Condition::Other(name.to_owned()), |(_, c)| c.clone()),
+            name => named_condition(&SIMPLE_CONDITIONS, name)
+                .unwrap_or_else(|| Condition::Other(name.to_owned())),
         }
     }
 

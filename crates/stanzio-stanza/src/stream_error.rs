@@ -9,7 +9,7 @@ use stanzio_xml::{Element, ElementRef, NS_STREAM, NS_XML, ReadError, XmlConditio
 
 use crate::NS_STREAM_ERRORS;
 use crate::context::StreamContext;
-use crate::error_body::{ErrorKind, error_body};
+use crate::error_body::{ErrorKind, condition_name, error_body, named_condition};
 use crate::parse_error::Malformed;
 use crate::text::{LangMap, truncate_echo};
 
@@ -120,22 +120,14 @@ impl StreamCondition {
         match self {
             StreamCondition::SeeOtherHost(_) => "see-other-host",
             StreamCondition::Other(name) => name,
-            simple => SIMPLE_CONDITIONS
-                .iter()
-                .find(|(_, c)| c == simple)
-                .map_or("undefined-condition", |(name, _)| name),
+            simple => condition_name(&SIMPLE_CONDITIONS, simple).unwrap_or("undefined-condition"),
         }
     }
 
     /// The condition without data named `name`, else [`Other`](Self::Other).
     fn from_name(name: &str) -> Self {
-        SIMPLE_CONDITIONS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or_else(
-                || StreamCondition::Other(name.to_owned()),
-                |(_, c)| c.clone(),
-            )
+        named_condition(&SIMPLE_CONDITIONS, name)
+            .unwrap_or_else(|| StreamCondition::Other(name.to_owned()))
     }
 
     fn parse(element: ElementRef<'_>) -> Self {
