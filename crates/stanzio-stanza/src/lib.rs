@@ -113,6 +113,7 @@ mod attributes;
 mod children;
 mod context;
 mod error_body;
+mod fields;
 mod iq;
 mod message;
 mod parse_error;

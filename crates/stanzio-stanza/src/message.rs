@@ -8,8 +8,9 @@ use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
 use crate::children::{StanzaSource, read_stanza, text_only};
 use crate::context::StreamContext;
+use crate::fields::{read_fields, write_payloads_and_error};
 use crate::parse_error::{Malformed, StanzaParseError};
-use crate::payloads::{Payloads, is_typed};
+use crate::payloads::Payloads;
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
 use crate::value_names::value_names;
@@ -214,7 +215,8 @@ impl Message {
         let lang = attrs.lang.or(ctx.lang.as_deref());
         // RFC 6120 §8.3.1: only an error stanza carries <error/>; elsewhere
         // it is someone's payload.
-        let typed: &'static [&'static str] = if type_ == MessageType::Error {
+        let is_error = type_ == MessageType::Error;
+        let typed: &'static [&'static str] = if is_error {
             &["body", "subject", "thread", "error"]
         } else {
             &["body", "subject", "thread"]
@@ -228,15 +230,12 @@ impl Message {
             type_,
             ..Message::default()
         };
-        let ns = element.ns();
-        for child in element.children() {
-            if !is_typed(ns, child, typed) {
-                continue;
-            }
+        message.error = read_fields(element, typed, is_error, lang, |child| {
             match child.name() {
-                "body" => message.bodies.insert_parsed(child, lang, "body")?,
-                "subject" => message.subjects.insert_parsed(child, lang, "subject")?,
-                "thread" => {
+                "body" => message.bodies.insert_parsed(child, lang, "body"),
+                "subject" => message.subjects.insert_parsed(child, lang, "subject"),
+                // "thread", the one other name in `typed`.
+                _ => {
                     let thread = Thread {
                         id: text_only(child, "thread")?.into(),
                         parent: child.attr("parent").map(CompactString::from),
@@ -245,22 +244,10 @@ impl Message {
                     if message.thread.replace(thread).is_some() {
                         return Err(Malformed::Duplicate { element: "thread" });
                     }
-                }
-                // "error", which `typed` holds in an error message only.
-                _ => {
-                    if message
-                        .error
-                        .replace(StanzaError::parse(child, lang)?)
-                        .is_some()
-                    {
-                        return Err(Malformed::Duplicate { element: "error" });
-                    }
+                    Ok(())
                 }
             }
-        }
-        if type_ == MessageType::Error && message.error.is_none() {
-            return Err(Malformed::Missing { element: "error" });
-        }
+        })?;
         // Copied last, so that a stanza refused above costs no copy.
         message.payloads = Payloads::of_stanza(source, typed);
         Ok(message)
@@ -293,12 +280,6 @@ impl Message {
             w.text(&thread.id);
             w.end();
         }
-        for payload in self.payloads.iter() {
-            w.element(payload);
-        }
-        if let Some(error) = &self.error {
-            error.write_to(w, ns);
-        }
-        w.end();
+        write_payloads_and_error(w, &self.payloads, self.error.as_ref(), ns);
     }
 }

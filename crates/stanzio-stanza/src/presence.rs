@@ -1,5 +1,7 @@
 //! `<presence/>` (RFC 6121 §4).
 
+use std::str::FromStr;
+
 use compact_str::CompactString;
 use stanzio_jid::Jid;
 use stanzio_xml::{Element, ElementRef, XmlWriter};
@@ -8,8 +10,9 @@ use crate::StanzaKind;
 use crate::attributes::{Attributes, ExtensionAttribute};
 use crate::children::{StanzaSource, read_stanza, text_only, trim_xml_space};
 use crate::context::StreamContext;
+use crate::fields::{read_fields, write_payloads_and_error};
 use crate::parse_error::{Malformed, StanzaParseError};
-use crate::payloads::{Payloads, is_typed};
+use crate::payloads::Payloads;
 use crate::stanza_error::StanzaError;
 use crate::text::LangMap;
 use crate::value_names::value_names;
@@ -240,7 +243,8 @@ impl Presence {
         let lang = attrs.lang.or(ctx.lang.as_deref());
         // RFC 6120 §8.3.1: only an error stanza carries <error/>; elsewhere
         // it is someone's payload.
-        let typed: &'static [&'static str] = if type_ == PresenceType::Error {
+        let is_error = type_ == PresenceType::Error;
+        let typed: &'static [&'static str] = if is_error {
             &["show", "status", "priority", "error"]
         } else {
             &["show", "status", "priority"]
@@ -254,62 +258,32 @@ impl Presence {
             ..Presence::new(type_)
         };
         let mut priority_seen = false;
-        let ns = element.ns();
-        for child in element.children() {
-            if !is_typed(ns, child, typed) {
-                continue;
-            }
+        presence.error = read_fields(element, typed, is_error, lang, |child| {
             match child.name() {
                 "show" => {
                     // RFC 6121 Appendix A: an xs:token, whose white space
                     // collapses, so ` away ` is `away`.
-                    let text = text_only(child, "show")?;
-                    let show =
-                        trim_xml_space(&text)
-                            .parse()
-                            .map_err(|_| Malformed::InvalidValue {
-                                element: "show",
-                                value: text.clone().into_owned(),
-                            })?;
+                    let show = parse_trimmed(child, "show")?;
                     // RFC 6121 §4.7.2.1: at most one <show/>.
                     if presence.show.replace(show).is_some() {
                         return Err(Malformed::Duplicate { element: "show" });
                     }
                 }
                 "status" => presence.statuses.insert_parsed(child, lang, "status")?,
-                "priority" => {
+                // "priority", the one other name in `typed`.
+                _ => {
                     // RFC 6121 §4.7.2.3: at most one, an xs:byte (its
                     // lexical space allows surrounding white space and `+`).
-                    // White space is XML's (XML 1.0 §2.3 S), not Unicode's.
                     if std::mem::replace(&mut priority_seen, true) {
                         return Err(Malformed::Duplicate {
                             element: "priority",
                         });
                     }
-                    let text = text_only(child, "priority")?;
-                    presence.priority =
-                        trim_xml_space(&text)
-                            .parse()
-                            .map_err(|_| Malformed::InvalidValue {
-                                element: "priority",
-                                value: text.clone().into_owned(),
-                            })?;
-                }
-                // "error", which `typed` holds in an error presence only.
-                _ => {
-                    if presence
-                        .error
-                        .replace(StanzaError::parse(child, lang)?)
-                        .is_some()
-                    {
-                        return Err(Malformed::Duplicate { element: "error" });
-                    }
+                    presence.priority = parse_trimmed(child, "priority")?;
                 }
             }
-        }
-        if type_ == PresenceType::Error && presence.error.is_none() {
-            return Err(Malformed::Missing { element: "error" });
-        }
+            Ok(())
+        })?;
         // Copied last, so that a stanza refused above costs no copy.
         presence.payloads = Payloads::of_stanza(source, typed);
         Ok(presence)
@@ -340,14 +314,21 @@ impl Presence {
             w.text(&self.priority.to_string());
             w.end();
         }
-        for payload in self.payloads.iter() {
-            w.element(payload);
-        }
-        if let Some(error) = &self.error {
-            error.write_to(w, ns);
-        }
-        w.end();
+        write_payloads_and_error(w, &self.payloads, self.error.as_ref(), ns);
     }
+}
+
+/// The value of the text-only child `element`, whose XML Schema type lets
+/// white space surround it (RFC 6121 Appendix A). White space is XML's
+/// (XML 1.0 §2.3 S), not Unicode's.
+fn parse_trimmed<T: FromStr>(child: ElementRef<'_>, element: &'static str) -> Result<T, Malformed> {
+    let text = text_only(child, element)?;
+    trim_xml_space(&text)
+        .parse()
+        .map_err(|_| Malformed::InvalidValue {
+            element,
+            value: text.clone().into_owned(),
+        })
 }
 
 #[cfg(test)]
