@@ -241,11 +241,7 @@ impl ImServer {
 
     /// The bound sessions of `account`.
     pub fn sessions(&self, account: &BareJid) -> impl Iterator<Item = &FullJid> + '_ {
-        self.sessions
-            .get(account)
-            .into_iter()
-            .flatten()
-            .map(|s| &s.jid)
+        self.account_sessions(account).map(|s| &s.jid)
     }
 
     /// The last available presence `session` broadcast, if it is
@@ -317,9 +313,7 @@ impl ImServer {
         };
         if let Err(failure) = result {
             self.fail(sender, failure);
-            if let Some(reply) = on_failure {
-                self.deliver(sender.clone(), reply);
-            }
+            self.deliver_reply(sender, on_failure);
         }
     }
 
@@ -328,6 +322,11 @@ impl ImServer {
             account: jid.to_bare(),
             error,
         });
+    }
+
+    /// The sessions of `account`.
+    fn account_sessions(&self, account: &BareJid) -> impl Iterator<Item = &Session> + '_ {
+        self.sessions.get(account).into_iter().flatten()
     }
 
     fn session(&self, jid: &FullJid) -> Option<&Session> {
@@ -344,10 +343,7 @@ impl ImServer {
 
     /// The available sessions of `account`.
     fn available(&self, account: &BareJid) -> Vec<(FullJid, Presence)> {
-        self.sessions
-            .get(account)
-            .into_iter()
-            .flatten()
+        self.account_sessions(account)
             .filter_map(|s| s.presence.clone().map(|p| (s.jid.clone(), p)))
             .collect()
     }
@@ -361,6 +357,20 @@ impl ImServer {
             to,
             stanza: stanza.into(),
         });
+    }
+
+    /// Delivers `reply` to the session `to`, if there is one: there is no
+    /// error reply to an error (RFC 6120 §8.3.1) nor any reply to an IQ
+    /// response (§8.2.3).
+    fn deliver_reply(&mut self, to: &FullJid, reply: Option<impl Into<Stanza>>) {
+        if let Some(reply) = reply {
+            self.deliver(to.clone(), reply);
+        }
+    }
+
+    /// Hands `stanza` on to another server.
+    fn remote(&mut self, stanza: impl Into<Stanza>) {
+        self.output.push_back(ServerOutput::Remote(stanza.into()));
     }
 
     // ---- IQ ----
@@ -384,13 +394,14 @@ impl ImServer {
             return self.server_iq(sender, iq);
         }
         if store.blocklist(&account).or_fail()?.is_blocked(&to) {
-            if let Some(reply) = iq.error_reply(blocked_outbound_error(), &reply_context(sender)) {
-                self.deliver(sender.clone(), reply);
-            }
+            self.deliver_reply(
+                sender,
+                iq.error_reply(blocked_outbound_error(), &reply_context(sender)),
+            );
             return Ok(());
         }
         if !self.is_local(&to) {
-            self.output.push_back(ServerOutput::Remote(Stanza::Iq(iq)));
+            self.remote(iq);
             return Ok(());
         }
         self.inbound_iq(store, sender, to, iq)
@@ -407,31 +418,20 @@ impl ImServer {
         let ctx = reply_context(sender);
         let target = to.to_bare();
         let refuse = |iq: &Iq, error: StanzaError| iq.error_reply(error, &ctx);
-        if !store.account_exists(&target).or_fail()? {
-            // RFC 6121 §8.5.2.2.3 / §8.5.3.2.3.
-            if let Some(reply) = refuse(&iq, StanzaError::new(Condition::ServiceUnavailable)) {
-                self.deliver(sender.clone(), reply);
-            }
-            return Ok(());
-        }
-        if store
-            .blocklist(&target)
-            .or_fail()?
-            .is_blocked(&Jid::from(sender.clone()))
-        {
-            let error = blocked_inbound_error(StanzaKind::Iq, !iq.is_request());
-            if let Some(reply) = error.and_then(|e| refuse(&iq, e)) {
-                self.deliver(sender.clone(), reply);
-            }
+        // RFC 6121 §8.5.2.2.3 / §8.5.3.2.3 for a missing account.
+        let is_response = !iq.is_request();
+        let answer = |e| refuse(&iq, e);
+        if !self.reaches(store, sender, &target, StanzaKind::Iq, is_response, answer)? {
             return Ok(());
         }
         match to.try_into_full() {
             Ok(full) if self.session(&full).is_some() => self.deliver(full, iq),
             // RFC 6121 §8.5.3.2.3: no such resource.
             Ok(_) => {
-                if let Some(reply) = refuse(&iq, StanzaError::new(Condition::ServiceUnavailable)) {
-                    self.deliver(sender.clone(), reply);
-                }
+                self.deliver_reply(
+                    sender,
+                    refuse(&iq, StanzaError::new(Condition::ServiceUnavailable)),
+                );
             }
             // RFC 6121 §8.5.2.1.3: the server answers for the account.
             Err(bare) => {
@@ -449,6 +449,34 @@ impl ImServer {
             }
         }
         Ok(())
+    }
+
+    /// Whether an IQ or message from the local `sender` reaches the local
+    /// `account`: the account exists (RFC 6121 §8.5.2.2) and does not
+    /// block the sender (XEP-0191 §3.3). If not, the sender gets the reply
+    /// `refuse` makes of the error, if there is one; a blocked stanza
+    /// that is itself a response or an error gets none.
+    fn reaches<S: AccountStore, T: Into<Stanza>>(
+        &mut self,
+        store: &mut S,
+        sender: &FullJid,
+        account: &BareJid,
+        kind: StanzaKind,
+        is_response_or_error: bool,
+        refuse: impl Fn(StanzaError) -> Option<T>,
+    ) -> Result<bool, Failure> {
+        if !store.account_exists(account).or_fail()? {
+            let error = StanzaError::new(Condition::ServiceUnavailable);
+            self.deliver_reply(sender, refuse(error));
+            return Ok(false);
+        }
+        let blocklist = store.blocklist(account).or_fail()?;
+        if blocklist.is_blocked(&Jid::from(sender.clone())) {
+            let error = blocked_inbound_error(kind, is_response_or_error);
+            self.deliver_reply(sender, error.and_then(refuse));
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     fn account_info(&self) -> DiscoInfo {
@@ -476,9 +504,7 @@ impl ImServer {
             }
             _ => iq.error_reply(StanzaError::new(Condition::ServiceUnavailable), &ctx),
         };
-        if let Some(reply) = reply {
-            self.deliver(sender.clone(), reply);
-        }
+        self.deliver_reply(sender, reply);
         Ok(())
     }
 
@@ -687,20 +713,25 @@ impl ImServer {
             ver: Some(version.to_string()),
             items: vec![item],
         };
-        let payload = query.to_element().or_fail()?;
+        self.push(account, query.to_element().or_fail()?, |s| {
+            s.roster_requested
+        });
+        Ok(())
+    }
+
+    /// An IQ set of `payload` to each session of `account` that is
+    /// `interested`: a roster push (RFC 6121 §2.1.6) or a blocklist push
+    /// (XEP-0191 §3.3).
+    fn push(&mut self, account: &BareJid, payload: Element, interested: fn(&Session) -> bool) {
         let targets: Vec<FullJid> = self
-            .sessions
-            .get(account)
-            .into_iter()
-            .flatten()
-            .filter(|s| s.roster_requested)
+            .account_sessions(account)
+            .filter(|s| interested(s))
             .map(|s| s.jid.clone())
             .collect();
         for to in targets {
             let push = Iq::set(self.push_id(), payload.clone()).with_to(Jid::from(to.clone()));
             self.deliver(to, push);
         }
-        Ok(())
     }
 
     fn push_id(&mut self) -> String {
@@ -799,19 +830,9 @@ impl ImServer {
         account: &BareJid,
         command: BlockingCommand,
     ) -> Result<(), Failure> {
-        let payload = command.to_element().or_fail()?;
-        let targets: Vec<FullJid> = self
-            .sessions
-            .get(account)
-            .into_iter()
-            .flatten()
-            .filter(|s| s.blocklist_requested)
-            .map(|s| s.jid.clone())
-            .collect();
-        for to in targets {
-            let push = Iq::set(self.push_id(), payload.clone()).with_to(Jid::from(to.clone()));
-            self.deliver(to, push);
-        }
+        self.push(account, command.to_element().or_fail()?, |s| {
+            s.blocklist_requested
+        });
         Ok(())
     }
 
@@ -828,7 +849,7 @@ impl ImServer {
             .filter(|e| e.state.subscription().has_from())
             .map(|e| Jid::from(e.jid))
             .collect();
-        for session in self.sessions.get(account).into_iter().flatten() {
+        for session in self.account_sessions(account) {
             for jid in &session.directed {
                 if !watchers.contains(jid) {
                     watchers.push(jid.clone());
@@ -875,18 +896,13 @@ impl ImServer {
     ) -> Result<(), Failure> {
         let account = sender.to_bare();
         if store.blocklist(&account).or_fail()?.is_blocked(&contact) {
-            let mut refused = Presence::error(blocked_outbound_error());
-            refused.from = Some(Jid::from(contact));
-            refused.to = Some(Jid::from(sender.clone()));
-            self.deliver(sender.clone(), refused);
+            self.refuse_subscription(sender, contact, blocked_outbound_error());
             return Ok(());
         }
         let old = store.roster_entry(&account, &contact).or_fail()?;
         if old.is_none() && self.roster_full(store, &account)? {
-            let mut refused = Presence::error(StanzaError::new(Condition::ResourceConstraint));
-            refused.from = Some(Jid::from(contact));
-            refused.to = Some(Jid::from(sender.clone()));
-            self.deliver(sender.clone(), refused);
+            let error = StanzaError::new(Condition::ResourceConstraint);
+            self.refuse_subscription(sender, contact, error);
             return Ok(());
         }
         let mut entry = old
@@ -922,6 +938,15 @@ impl ImServer {
         Ok(())
     }
 
+    /// Answers the subscription stanza `sender` sent to `contact` with
+    /// `error`, as from the contact.
+    fn refuse_subscription(&mut self, sender: &FullJid, contact: BareJid, error: StanzaError) {
+        let mut refused = Presence::error(error);
+        refused.from = Some(Jid::from(contact));
+        refused.to = Some(Jid::from(sender.clone()));
+        self.deliver(sender.clone(), refused);
+    }
+
     /// Sends a subscription stanza of `kind` from `from` to `to` (bare
     /// JIDs, as RFC 6121 §3 stamps them).
     fn route_subscription<S: AccountStore>(
@@ -937,8 +962,7 @@ impl ImServer {
         let mut presence = Presence::new(kind.presence_type());
         presence.from = Some(Jid::from(from.clone()));
         presence.to = Some(Jid::from(to.clone()));
-        self.output
-            .push_back(ServerOutput::Remote(Stanza::Presence(presence)));
+        self.remote(presence);
         Ok(())
     }
 
@@ -1050,8 +1074,7 @@ impl ImServer {
             return Ok(());
         };
         if !self.is_local(&to) {
-            self.output
-                .push_back(ServerOutput::Remote(Stanza::Presence(presence)));
+            self.remote(presence);
             return Ok(());
         }
         let account = to.to_bare();
@@ -1200,8 +1223,7 @@ impl ImServer {
             let mut probe = Presence::new(PresenceType::Probe);
             probe.from = Some(Jid::from(account));
             probe.to = Some(Jid::from(contact.clone()));
-            self.output
-                .push_back(ServerOutput::Remote(Stanza::Presence(probe)));
+            self.remote(probe);
             return Ok(());
         }
         let requester = Jid::from(session.clone());
@@ -1236,11 +1258,10 @@ impl ImServer {
     ) -> Result<(), Failure> {
         let account = sender.to_bare();
         if store.blocklist(&account).or_fail()?.is_blocked(&to) {
-            if let Some(refused) =
-                presence.error_reply(blocked_outbound_error(), &reply_context(sender))
-            {
-                self.deliver(sender.clone(), refused);
-            }
+            self.deliver_reply(
+                sender,
+                presence.error_reply(blocked_outbound_error(), &reply_context(sender)),
+            );
             return Ok(());
         }
         let subscribed = store
@@ -1257,9 +1278,7 @@ impl ImServer {
                             StanzaError::new(Condition::ResourceConstraint),
                             &reply_context(sender),
                         );
-                        if let Some(refused) = refused {
-                            self.deliver(sender.clone(), refused);
-                        }
+                        self.deliver_reply(sender, refused);
                         return Ok(());
                     }
                     session.directed.push(to.clone());
@@ -1288,11 +1307,10 @@ impl ImServer {
         message.to = Some(to.clone());
         message.from = Some(Jid::from(sender.clone()));
         if store.blocklist(&account).or_fail()?.is_blocked(&to) {
-            if let Some(refused) =
-                message.error_reply(blocked_outbound_error(), &reply_context(sender))
-            {
-                self.deliver(sender.clone(), refused);
-            }
+            self.deliver_reply(
+                sender,
+                message.error_reply(blocked_outbound_error(), &reply_context(sender)),
+            );
             return Ok(());
         }
         if carbon_eligible(&message) {
@@ -1301,8 +1319,7 @@ impl ImServer {
             self.send_carbons(&account, others, CarbonDirection::Sent, &message)?;
         }
         if !self.is_local(&to) {
-            self.output
-                .push_back(ServerOutput::Remote(Stanza::Message(message)));
+            self.remote(message);
             return Ok(());
         }
         self.deliver_message(store, sender, message)
@@ -1321,30 +1338,21 @@ impl ImServer {
         let account = to.to_bare();
         let ctx = reply_context(sender);
         let refuse = |message: &Message, error: StanzaError| message.error_reply(error, &ctx);
-        if !store.account_exists(&account).or_fail()? {
-            // RFC 6121 §8.5.2.2.1.
-            if let Some(reply) = refuse(&message, StanzaError::new(Condition::ServiceUnavailable)) {
-                self.deliver(sender.clone(), reply);
-            }
-            return Ok(());
-        }
-        if store
-            .blocklist(&account)
-            .or_fail()?
-            .is_blocked(&Jid::from(sender.clone()))
-        {
-            let error =
-                blocked_inbound_error(StanzaKind::Message, message.type_ == MessageType::Error);
-            if let Some(reply) = error.and_then(|e| refuse(&message, e)) {
-                self.deliver(sender.clone(), reply);
-            }
+        // RFC 6121 §8.5.2.2.1 for a missing account.
+        let is_error = message.type_ == MessageType::Error;
+        let answer = |e| refuse(&message, e);
+        if !self.reaches(
+            store,
+            sender,
+            &account,
+            StanzaKind::Message,
+            is_error,
+            answer,
+        )? {
             return Ok(());
         }
         let sessions: Vec<SessionRoute> = self
-            .sessions
-            .get(&account)
-            .into_iter()
-            .flatten()
+            .account_sessions(&account)
             .map(Session::route)
             .collect();
         match route_message(message.type_, &to, &sessions) {
@@ -1360,17 +1368,14 @@ impl ImServer {
             MessageRoute::StoreOffline => {
                 if !store.store_offline(&account, message.clone()).or_fail()? {
                     // XEP-0160 §4: storage full.
-                    if let Some(reply) =
-                        refuse(&message, StanzaError::new(Condition::ServiceUnavailable))
-                    {
-                        self.deliver(sender.clone(), reply);
-                    }
+                    self.deliver_reply(
+                        sender,
+                        refuse(&message, StanzaError::new(Condition::ServiceUnavailable)),
+                    );
                 }
             }
             MessageRoute::Reject(condition) => {
-                if let Some(reply) = refuse(&message, StanzaError::new(condition)) {
-                    self.deliver(sender.clone(), reply);
-                }
+                self.deliver_reply(sender, refuse(&message, StanzaError::new(condition)));
             }
             MessageRoute::Ignore => {}
         }
@@ -1380,10 +1385,7 @@ impl ImServer {
     /// The available sessions of `account` with carbons enabled, except
     /// `except`.
     fn carbon_sessions(&self, account: &BareJid, except: &[FullJid]) -> Vec<FullJid> {
-        self.sessions
-            .get(account)
-            .into_iter()
-            .flatten()
+        self.account_sessions(account)
             .filter(|s| s.carbons && s.presence.is_some() && !except.contains(&s.jid))
             .map(|s| s.jid.clone())
             .collect()
