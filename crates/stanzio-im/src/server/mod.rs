@@ -959,10 +959,7 @@ impl ImServer {
         if self.is_local(to) {
             return self.inbound_subscription(store, to, from, kind);
         }
-        let mut presence = Presence::new(kind.presence_type());
-        presence.from = Some(Jid::from(from.clone()));
-        presence.to = Some(Jid::from(to.clone()));
-        self.remote(presence);
+        self.remote(bare_presence(kind.presence_type(), from, to));
         Ok(())
     }
 
@@ -1016,9 +1013,7 @@ impl ImServer {
         entry.in_roster |= shows_in_roster(entry.state);
         self.save_entry(store, account, old.as_ref(), entry)?;
         if t.deliver {
-            let mut presence = Presence::new(kind.presence_type());
-            presence.from = Some(Jid::from(from.clone()));
-            presence.to = Some(Jid::from(account.clone()));
+            let presence = bare_presence(kind.presence_type(), from, account);
             // A request no session sees now waits in the pending-in state
             // and is delivered at the next initial presence (§3.1.3).
             for (session, _) in self.available(account) {
@@ -1194,9 +1189,7 @@ impl ImServer {
         }
         // §3.1.3: requests that wait for an answer.
         for entry in entries.iter().filter(|e| e.state.pending_in()) {
-            let mut request = Presence::new(PresenceType::Subscribe);
-            request.from = Some(Jid::from(entry.jid.clone()));
-            request.to = Some(Jid::from(account.clone()));
+            let request = bare_presence(PresenceType::Subscribe, &entry.jid, &account);
             self.deliver(sender.clone(), request);
         }
         // XEP-0160 §4: messages kept while the user was offline, for a
@@ -1220,10 +1213,7 @@ impl ImServer {
     ) -> Result<(), Failure> {
         let account = session.to_bare();
         if !self.is_local(contact) {
-            let mut probe = Presence::new(PresenceType::Probe);
-            probe.from = Some(Jid::from(account));
-            probe.to = Some(Jid::from(contact.clone()));
-            self.remote(probe);
+            self.remote(bare_presence(PresenceType::Probe, &account, contact));
             return Ok(());
         }
         let requester = Jid::from(session.clone());
@@ -1424,6 +1414,16 @@ impl ImServer {
 /// claimed `from`).
 fn reply_context(sender: &FullJid) -> StreamContext {
     StreamContext::new(ContentNamespace::Client).with_sender(sender.clone())
+}
+
+/// A presence of `type_` that the server sends from one account to
+/// another: a subscription stanza, stamped with bare JIDs (RFC 6121 §3),
+/// or a probe, from the user's bare JID (§4.3).
+fn bare_presence(type_: PresenceType, from: &BareJid, to: &BareJid) -> Presence {
+    let mut presence = Presence::new(type_);
+    presence.from = Some(Jid::from(from.clone()));
+    presence.to = Some(Jid::from(to.clone()));
+    presence
 }
 
 /// Whether a roster item is created for this state (all but None and
