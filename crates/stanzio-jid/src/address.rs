@@ -83,15 +83,18 @@ impl Jid {
     fn parse(input: &str, version: UnicodeVersion) -> Result<Self, JidError> {
         // RFC 7622 §3.1: split at the first '/', then at the first '@' before
         // it, before any mapping could turn another character into either.
-        let (bare, resource) = match input.split_once('/') {
-            Some((bare, resource)) => (bare, Some(resource)),
-            None => (input, None),
-        };
-        let (node, domain) = match bare.split_once('@') {
-            Some((node, domain)) => (Some(node), domain),
-            None => (None, bare),
-        };
-        Self::prepare(node, domain, resource, version)
+        // (Both are ASCII, so a byte search cannot land inside a character.)
+        let bytes = input.as_bytes();
+        let bare_end = bytes.iter().position(|&b| b == b'/');
+        let bare = bytes
+            .get(..bare_end.unwrap_or(bytes.len()))
+            .unwrap_or_default();
+        let at = bare.iter().position(|&b| b == b'@');
+        let part = |range: std::ops::Range<usize>| input.get(range).unwrap_or_default();
+        let node = at.map(|at| part(0..at));
+        let domain = part(at.map_or(0, |at| at + 1)..bare.len());
+        let resource = bare_end.map(|slash| part(slash + 1..input.len()));
+        Self::prepare(node, domain, resource, version, Some(input))
     }
 
     /// Prepares each part and joins them into a JID.
@@ -105,29 +108,34 @@ impl Jid {
         domain: &str,
         resource: Option<&str>,
     ) -> Result<Self, JidError> {
-        Self::prepare(node, domain, resource, UnicodeVersion::Registered)
+        Self::prepare(node, domain, resource, UnicodeVersion::Registered, None)
     }
 
-    /// Prepares each part at `version` and joins them.
+    /// Prepares each part at `version` and joins them; `input` as for
+    /// [`assemble`](Self::assemble).
     fn prepare(
         node: Option<&str>,
         domain: &str,
         resource: Option<&str>,
         version: UnicodeVersion,
+        input: Option<&str>,
     ) -> Result<Self, JidError> {
         let node = node.map(|n| prep::localpart(n, version)).transpose()?;
         let domain = prep::domainpart(domain, version)?;
         let resource = resource
             .map(|r| prep::resourcepart(r, version))
             .transpose()?;
-        Self::assemble(node.as_ref(), &domain, resource.as_ref())
+        Self::assemble(node.as_ref(), &domain, resource.as_ref(), input)
     }
 
-    /// Joins prepared parts into the one allocation a JID owns.
+    /// Joins prepared parts into the one allocation a JID owns. `input`
+    /// is the text the parts were split from, if any: when every part is
+    /// it verbatim, as received addresses usually are, it is copied whole.
     fn assemble(
         node: Option<&Prepared<'_>>,
         domain: &Prepared<'_>,
         resource: Option<&Prepared<'_>>,
+        input: Option<&str>,
     ) -> Result<Self, JidError> {
         let node_len = node.map(|n| part_len(Part::Localpart, n)).transpose()?;
         let domain_len = part_len(Part::Domainpart, domain)?;
@@ -139,15 +147,32 @@ impl Jid {
         let domain_end = domain_start + domain_len.get();
         let total = usize::from(domain_end) + resource_len.map_or(0, |r| usize::from(r.get()) + 1);
 
+        let verbatim = |part: Option<&Prepared<'_>>| {
+            part.is_none_or(|part| matches!(part, Prepared::Verbatim(_)))
+        };
         let mut text = String::with_capacity(total);
-        if let Some(node) = node {
-            node.push_to(&mut text);
-            text.push('@');
-        }
-        domain.push_to(&mut text);
-        if let Some(resource) = resource {
-            text.push('/');
-            resource.push_to(&mut text);
+        match input {
+            // Each verbatim part is its slot of `input` or shorter (a final
+            // dot stripped), so equal lengths mean equal texts.
+            Some(input)
+                if input.len() == total
+                    && verbatim(node)
+                    && verbatim(Some(domain))
+                    && verbatim(resource) =>
+            {
+                text.push_str(input);
+            }
+            _ => {
+                if let Some(node) = node {
+                    node.push_to(&mut text);
+                    text.push('@');
+                }
+                domain.push_to(&mut text);
+                if let Some(resource) = resource {
+                    text.push('/');
+                    resource.push_to(&mut text);
+                }
+            }
         }
         Ok(Self {
             // Length equals capacity, so this does not reallocate.
@@ -228,7 +253,7 @@ impl Jid {
         let resource = prep::resourcepart(resource, UnicodeVersion::Registered)?;
         let node = self.node().map(Prepared::Verbatim);
         let domain = Prepared::Verbatim(self.domain());
-        Self::assemble(node.as_ref(), &domain, Some(&resource)).map(FullJid)
+        Self::assemble(node.as_ref(), &domain, Some(&resource), None).map(FullJid)
     }
 
     /// Sorts this JID into [`FullJid`] or, when it has no resourcepart, [`BareJid`].

@@ -58,7 +58,8 @@ impl Default for Store {
 /// `typed` children: its name is among them and it is in the stanza's
 /// namespace (the same name in another namespace is someone's extension).
 pub(crate) fn is_typed(stanza_ns: &str, child: ElementRef<'_>, typed: &[&str]) -> bool {
-    typed.contains(&child.name()) && child.ns() == stanza_ns
+    // The namespace first: a payload's differs, mostly in length already.
+    child.ns() == stanza_ns && typed.contains(&child.name())
 }
 
 impl Payloads {
@@ -73,12 +74,11 @@ impl Payloads {
     pub(crate) fn of_stanza(source: StanzaSource<'_>, typed: &'static [&'static str]) -> Self {
         let stanza = source.root();
         let ns = stanza.ns();
-        let payload = |child: ElementRef<'_>| !is_typed(ns, child, typed);
-        if !stanza.children().any(payload) {
-            return Payloads::new();
-        }
-        Payloads {
-            store: Store::Stanza(stanza.to_owned_with_children(payload)),
+        match stanza.to_owned_with_children(|child| !is_typed(ns, child, typed)) {
+            Some(copy) => Payloads {
+                store: Store::Stanza(copy),
+            },
+            None => Payloads::new(),
         }
     }
 

@@ -337,35 +337,143 @@ impl Element {
     }
 }
 
-/// What [`Element::append_subtree`] will store for a subtree: string bytes,
-/// nodes and attributes, so a copy is allocated once at its exact size.
+/// Namespace spans of a source arena already copied, so that the copy
+/// shares what the source shares (an element in its parent's default
+/// namespace, the `xml` namespace of many attributes). A stanza uses few
+/// namespaces; past this many, strings are copied again.
 #[derive(Default)]
-struct SubtreeSize {
+struct SharedSpans {
+    seen: [(Span, Span); 8],
+    len: usize,
+}
+
+impl SharedSpans {
+    /// The copy of `source`, made by `copy` the first time.
+    fn get_or(&mut self, source: Span, copy: impl FnOnce() -> Span) -> Span {
+        if source.len == 0 {
+            return Span::default();
+        }
+        let seen = self.seen.get(..self.len).unwrap_or_default();
+        if let Some((_, to)) = seen.iter().find(|(from, _)| *from == source) {
+            return *to;
+        }
+        let to = copy();
+        if let Some(slot) = self.seen.get_mut(self.len) {
+            *slot = (source, to);
+            self.len += 1;
+        }
+        to
+    }
+}
+
+/// What copying subtrees of one arena will store: string bytes, nodes and
+/// attributes, so the copy is allocated once at its exact size. It makes
+/// the same [`SharedSpans`] choices the copy makes.
+#[derive(Default)]
+struct CopySize {
     strings: usize,
     nodes: usize,
     attrs: usize,
+    shared: SharedSpans,
 }
 
-impl SubtreeSize {
-    fn add(&mut self, element: ElementRef<'_>, parent_ns: Option<&str>) {
-        self.nodes += 1;
-        self.strings += element.name().len();
-        if parent_ns != Some(element.ns()) {
-            self.strings += element.ns().len();
-        }
-        for attr in element.attrs() {
-            self.attrs += 1;
-            self.strings += attr.ns.len() + attr.name.len() + attr.value.len();
-        }
-        for node in element.nodes() {
-            match node {
-                Node::Element(child) => self.add(child, Some(element.ns())),
-                Node::Text(text) => {
-                    self.nodes += 1;
-                    self.strings += text.len();
+impl CopySize {
+    fn add_subtree(&mut self, source: &Element, index: usize) {
+        let end = subtree_end(source, index);
+        for record in source.nodes.get(index..end).unwrap_or_default() {
+            self.nodes += 1;
+            match *record {
+                NodeRecord::Element {
+                    name,
+                    ns,
+                    attrs_start,
+                    attrs_len,
+                    ..
+                } => {
+                    self.strings += name.len as usize;
+                    self.add_shared(ns);
+                    let start = attrs_start as usize;
+                    let attrs = source.attrs.get(start..start + attrs_len as usize);
+                    for attr in attrs.unwrap_or_default() {
+                        self.attrs += 1;
+                        self.add_shared(attr.ns);
+                        self.strings += (attr.name.len + attr.value.len) as usize;
+                    }
                 }
+                NodeRecord::Text(text) => self.strings += text.len as usize,
             }
         }
+    }
+
+    fn add_shared(&mut self, span: Span) {
+        let strings = &mut self.strings;
+        self.shared.get_or(span, || {
+            *strings += span.len as usize;
+            Span::default()
+        });
+    }
+
+    fn allocate(&self) -> Element {
+        Element {
+            strings: String::with_capacity(self.strings),
+            nodes: Vec::with_capacity(self.nodes),
+            attrs: Vec::with_capacity(self.attrs),
+            text_sealed: 0,
+        }
+    }
+}
+
+/// One past the last node of the subtree at `index`.
+fn subtree_end(source: &Element, index: usize) -> usize {
+    match source.nodes.get(index) {
+        Some(NodeRecord::Element { end, .. }) => *end as usize,
+        _ => index + 1,
+    }
+}
+
+impl Element {
+    /// Appends a copy of `source`'s subtree at `index` after the last node,
+    /// record by record: its nodes are contiguous and in document order, so
+    /// each keeps its place relative to the others.
+    fn copy_subtree(&mut self, source: &Element, index: usize, shared: &mut SharedSpans) {
+        let end = subtree_end(source, index);
+        // Where the source's node `index` lands, for the `end` indices.
+        let offset = self.nodes.len() as u32;
+        for record in source.nodes.get(index..end).unwrap_or_default() {
+            let copy = match *record {
+                NodeRecord::Element {
+                    name,
+                    ns,
+                    attrs_start,
+                    attrs_len,
+                    end,
+                } => {
+                    let name = self.push_str(source.str(name));
+                    let ns = shared.get_or(ns, || self.push_str(source.str(ns)));
+                    let first_attr = self.attrs.len() as u32;
+                    let start = attrs_start as usize;
+                    let attrs = source.attrs.get(start..start + attrs_len as usize);
+                    for attr in attrs.unwrap_or_default() {
+                        let copy = AttrRecord {
+                            ns: shared.get_or(attr.ns, || self.push_str(source.str(attr.ns))),
+                            name: self.push_str(source.str(attr.name)),
+                            value: self.push_str(source.str(attr.value)),
+                        };
+                        self.attrs.push(copy);
+                    }
+                    NodeRecord::Element {
+                        name,
+                        ns,
+                        attrs_start: first_attr,
+                        attrs_len,
+                        end: end - index as u32 + offset,
+                    }
+                }
+                NodeRecord::Text(text) => NodeRecord::Text(self.push_str(source.str(text))),
+            };
+            self.nodes.push(copy);
+        }
+        self.text_sealed = self.nodes.len() as u32;
     }
 }
 
@@ -540,43 +648,43 @@ impl<'a> ElementRef<'a> {
     /// An [`Element`] named like this one (its name and namespace, none of
     /// its attributes or text) holding copies of the child elements
     /// `keep` selects, in order, all in one arena: what a stanza needs to
-    /// keep its payloads without keeping the rest of it.
-    pub fn to_owned_with_children(&self, keep: impl Fn(ElementRef<'a>) -> bool) -> Element {
-        let mut size = SubtreeSize {
-            strings: self.name().len() + self.ns().len(),
+    /// keep its payloads without keeping the rest of it. `None`, with
+    /// nothing allocated, when `keep` selects no child.
+    pub fn to_owned_with_children(&self, keep: impl Fn(ElementRef<'a>) -> bool) -> Option<Element> {
+        let doc = self.doc;
+        let Some(&NodeRecord::Element { name, ns, .. }) = doc.nodes.get(self.index) else {
+            return None;
+        };
+        let mut size = CopySize {
+            strings: name.len as usize,
             nodes: 1,
-            attrs: 0,
+            ..CopySize::default()
         };
+        size.add_shared(ns);
         for child in self.children().filter(|child| keep(*child)) {
-            size.add(child, Some(self.ns()));
+            size.add_subtree(doc, child.index);
         }
-        let mut element = Element {
-            strings: String::with_capacity(size.strings),
-            nodes: Vec::with_capacity(size.nodes),
-            attrs: Vec::with_capacity(size.attrs),
-            text_sealed: 0,
-        };
-        let name = element.push_str(self.name());
-        let ns = element.push_str(self.ns());
-        let index = element.open_element(name, ns);
+        if size.nodes == 1 {
+            return None;
+        }
+        let mut element = size.allocate();
+        let mut shared = SharedSpans::default();
+        let name = element.push_str(doc.str(name));
+        let ns = shared.get_or(ns, || element.push_str(doc.str(ns)));
+        let root = element.open_element(name, ns);
         for child in self.children().filter(|child| keep(*child)) {
-            element.append_subtree(child, Some(ns));
+            element.copy_subtree(doc, child.index, &mut shared);
         }
-        element.close_element(index);
-        element
+        element.close_element(root);
+        Some(element)
     }
 
     /// Copies this subtree into an [`Element`] of its own.
     pub fn to_owned(&self) -> Element {
-        let mut size = SubtreeSize::default();
-        size.add(*self, None);
-        let mut element = Element {
-            strings: String::with_capacity(size.strings),
-            nodes: Vec::with_capacity(size.nodes),
-            attrs: Vec::with_capacity(size.attrs),
-            text_sealed: 0,
-        };
-        element.append_subtree(*self, None);
+        let mut size = CopySize::default();
+        size.add_subtree(self.doc, self.index);
+        let mut element = size.allocate();
+        element.copy_subtree(self.doc, self.index, &mut SharedSpans::default());
         element
     }
 
@@ -979,7 +1087,8 @@ mod tests {
         let m = sample();
         let kept = m
             .root()
-            .to_owned_with_children(|child| child.ns() == "urn:x");
+            .to_owned_with_children(|child| child.ns() == "urn:x")
+            .unwrap();
         let expected = Element::builder("message", "jabber:client")
             .child(
                 Element::builder("x", "urn:x")
@@ -992,12 +1101,36 @@ mod tests {
         assert_eq!(kept, expected);
         assert_eq!(kept.heap_bytes(), kept.used_bytes(), "sized exactly");
         // A kept child in the element's namespace shares its string.
-        let all = m.root().to_owned_with_children(|_| true);
-        assert_eq!(all.root().children().count(), 2);
+        let all = m.root().to_owned_with_children(|_| true).unwrap();
         assert_eq!(all.strings.matches("jabber:client").count(), 1);
-        let none = m.root().to_owned_with_children(|_| false);
-        assert_eq!(none.root().nodes().count(), 0);
-        assert_eq!(none.root().attrs().count(), 0);
+        assert!(m.root().to_owned_with_children(|_| false).is_none());
+        // The element's own attributes and text ("tail") stay behind.
+        assert_eq!(all.root().attrs().count(), 0);
+        assert_eq!(all.root().nodes().count(), 2);
+    }
+
+    #[test]
+    fn copies_with_more_namespaces_than_are_shared_are_exact() {
+        let mut builder = Element::builder("a", "urn:ns:0");
+        for i in 0..12 {
+            let ns = format!("urn:ns:{i}");
+            let child = Element::builder("b", &ns)
+                .attr_ns(&ns, "c", "d")
+                .child(Element::builder("e", &ns).build().unwrap())
+                .build()
+                .unwrap();
+            builder = builder.child(child);
+        }
+        let element = builder.build().unwrap();
+        let copy = element.root().to_owned();
+        assert_eq!(copy, element);
+        assert_eq!(copy.heap_bytes(), copy.used_bytes());
+        let some = element
+            .root()
+            .to_owned_with_children(|child| child.ns() != "urn:ns:3")
+            .unwrap();
+        assert_eq!(some.root().children().count(), 11);
+        assert_eq!(some.heap_bytes(), some.used_bytes());
     }
 
     #[test]

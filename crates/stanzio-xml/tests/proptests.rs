@@ -104,6 +104,35 @@ proptest! {
     }
 
     #[test]
+    fn copies_are_equal_and_exactly_sized(elements in proptest::collection::vec(element(), 1..4)) {
+        // Through the reader, whose arenas share namespace strings.
+        let bytes = stream_of(&elements);
+        let (events, _) = read_chunked(Limits::default(), &bytes, bytes.len());
+        for event in &events {
+            let StreamEvent::Element(read) = event else { continue };
+            let mut pending = vec![read.root()];
+            while let Some(element) = pending.pop() {
+                let copy = element.to_owned();
+                prop_assert_eq!(copy.root(), element);
+                prop_assert_eq!(copy.heap_bytes(), copy.used_bytes());
+                pending.extend(element.children());
+            }
+            let keep = |child: stanzio_xml::ElementRef<'_>| child.ns() == "urn:xmpp:test";
+            let root = read.root();
+            match root.to_owned_with_children(keep) {
+                None => prop_assert!(!root.children().any(keep)),
+                Some(copy) => {
+                    prop_assert_eq!(copy.heap_bytes(), copy.used_bytes());
+                    prop_assert_eq!((copy.name(), copy.ns()), (root.name(), root.ns()));
+                    prop_assert_eq!(copy.root().attrs().count(), 0);
+                    prop_assert!(copy.root().nodes().all(|n| matches!(n, stanzio_xml::Node::Element(_))));
+                    prop_assert!(copy.root().children().eq(root.children().filter(|c| keep(*c))));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn any_split_gives_the_same_events(
         elements in proptest::collection::vec(element(), 1..4),
         cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
