@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use stanzio_im::AccountStore;
 use stanzio_im::payload::{Blocklist, Subscription};
 use stanzio_im::server::RosterEntry;
 use stanzio_im::subscription::SubscriptionState;
+use stanzio_im::{AccountStore, NS_DELAY};
 use stanzio_jid::{BareJid, Jid};
 use stanzio_stanza::{Message, Stanza, StreamContext};
-use stanzio_xml::{ContentNamespace, Limits, StreamEvent, StreamReader, StreamWriter};
+use stanzio_xml::{ContentNamespace, Element, Limits, StreamEvent, StreamReader, StreamWriter};
 
 use crate::storage::{Storage, StorageError, StoredRosterItem};
 
@@ -65,6 +65,52 @@ fn message_xml(message: &Message) -> Result<String, StorageError> {
         .finish()
         .map_err(|error| StorageError::Message(error.to_string()))?;
     String::from_utf8(out).map_err(|error| StorageError::Message(error.to_string()))
+}
+
+/// The server application owns the clock.
+#[allow(clippy::disallowed_methods)]
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// `<delay xmlns='urn:xmpp:delay' from='domain' stamp='…'/>` (XEP-0203)
+/// for `unix_seconds`.
+fn delay(domain: &str, unix_seconds: u64) -> Result<Element, StorageError> {
+    Element::builder("delay", NS_DELAY)
+        .attr("from", domain)
+        .attr("stamp", &utc_stamp(unix_seconds))
+        .build()
+        .map_err(|error| StorageError::Message(error.to_string()))
+}
+
+/// `unix_seconds` as an XEP-0082 DateTime in UTC (`2026-12-02T17:10:00Z`);
+/// the civil date from the day count as in Hinnant's `civil_from_days`.
+fn utc_stamp(unix_seconds: u64) -> String {
+    let days = unix_seconds / 86_400;
+    let seconds = unix_seconds % 86_400;
+    // Days from 0000-03-01, so that the leap day ends each 400-year era.
+    let shifted = days + 719_468;
+    let era = shifted / 146_097;
+    let day_of_era = shifted % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
 }
 
 /// Reads back what [`message_xml`] stored.
@@ -150,7 +196,14 @@ impl AccountStore for ImStore {
         self.storage.block(account, &wanted)
     }
 
-    fn store_offline(&mut self, account: &BareJid, message: Message) -> Result<bool, StorageError> {
+    fn store_offline(
+        &mut self,
+        account: &BareJid,
+        mut message: Message,
+    ) -> Result<bool, StorageError> {
+        // XEP-0160 §5 / XEP-0203: the recipient learns when the server
+        // took the message, not only when it came online.
+        message.payloads.push(delay(account.domain(), unix_now())?);
         let xml = message_xml(&message)?;
         self.storage
             .store_offline(account, &xml, self.offline_limit)
@@ -206,10 +259,31 @@ mod tests {
         assert!(store.store_offline(&owner, message.clone()).unwrap());
         assert!(store.store_offline(&owner, message.clone()).unwrap());
         assert!(!store.store_offline(&owner, message.clone()).unwrap());
-        assert_eq!(
-            store.take_offline(&owner).unwrap(),
-            vec![message.clone(), message]
-        );
+        let back = store.take_offline(&owner).unwrap();
+        assert_eq!(back.len(), 2);
+        for stored in back {
+            // As it was, plus when the server took it (XEP-0203).
+            let delay = stored.payloads.find("delay", NS_DELAY).unwrap();
+            assert_eq!(delay.attr("from"), Some("capulet.lit"));
+            let stamp = delay.attr("stamp").unwrap();
+            assert!(stamp.len() == 20 && stamp.ends_with('Z'), "{stamp}");
+            let mut without = stored.clone();
+            without.payloads = stored
+                .payloads
+                .iter()
+                .filter(|p| !p.is("delay", NS_DELAY))
+                .map(|p| p.to_owned())
+                .collect();
+            assert_eq!(without, message);
+        }
+    }
+
+    #[test]
+    fn stamps_are_xep_0082_utc_date_times() {
+        assert_eq!(utc_stamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_stamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_stamp(1_796_232_600), "2026-12-02T17:30:00Z");
+        assert_eq!(utc_stamp(4_107_542_399), "2100-02-28T23:59:59Z");
     }
 
     #[test]

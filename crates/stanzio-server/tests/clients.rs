@@ -566,6 +566,9 @@ async fn messages_blocking_and_offline_delivery() {
         else {
             unreachable!()
         };
+        // Stamped with when the server took it (XEP-0160 §5, XEP-0203).
+        let delay = message.payloads.find("delay", "urn:xmpp:delay");
+        assert_eq!(delay.and_then(|d| d.attr("from")), Some(DOMAIN));
         bodies.push(message.body().unwrap_or_default().to_owned());
     }
     assert_eq!(bodies, ["offline one", "offline two"]);
