@@ -210,7 +210,7 @@ pub(crate) trait InputMachine {
     fn input_before_tls() -> Self::Error;
     /// Plaintext followed `<proceed/>` in the same input: take back what
     /// was queued for the adapter to start TLS with.
-    fn withdraw_start_tls(&mut self) {}
+    fn withdraw_start_tls(&mut self);
 }
 
 /// The `handle_input` of both machines: reads units from `input` until it

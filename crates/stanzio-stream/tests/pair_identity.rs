@@ -113,6 +113,24 @@ fn an_unknown_host_gets_host_unknown_after_the_reply_header() {
 }
 
 #[test]
+fn plaintext_after_starttls_in_the_same_input_ends_the_stream_without_tls() {
+    // RFC 6120 §5.4.3.3: after <starttls/> the client's next bytes are the
+    // TLS handshake; a stanza there is plaintext injected by someone.
+    let mut server = ServerConnection::new(server(), TestRng(9), Instant::now());
+    let input = b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='capulet.lit' version='1.0'>\
+        <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message to='romeo@montague.lit'/>";
+    assert!(matches!(
+        server.handle_input(Instant::now(), input),
+        Err(PeerError::PlaintextAfterProceed(_))
+    ));
+    let events: Vec<ServerEvent> = std::iter::from_fn(|| server.poll_event()).collect();
+    assert!(
+        !events.iter().any(|e| matches!(e, ServerEvent::StartTls)),
+        "the adapter must not start TLS on it: {events:?}"
+    );
+}
+
+#[test]
 fn an_authzid_for_another_account_is_refused_unless_the_caller_grants_it() {
     for grant in [false, true] {
         let client = ClientConfig::new("juliet@capulet.lit".parse().unwrap(), "r0m30", TestRng(2))

@@ -1029,6 +1029,11 @@ impl InputMachine for ServerConnection {
         PeerError::PlaintextAfterProceed(bytes)
     }
 
+    fn withdraw_start_tls(&mut self) {
+        self.events
+            .retain(|event| !matches!(event, ServerEvent::StartTls));
+    }
+
     fn input_before_tls() -> PeerError {
         PeerError::BadHeader("input before the TLS session")
     }
