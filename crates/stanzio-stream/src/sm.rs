@@ -63,7 +63,11 @@ impl SmCounters {
     /// numbers) acknowledges nothing new.
     pub(crate) fn ack(&mut self, h: u32) -> Result<Vec<Stanza>, HandledCountTooHigh> {
         let newly = h.wrapping_sub(self.acked) as usize;
-        if newly > self.unacked.len() {
+        // What was sent, not what is kept: a resumption state may carry
+        // stanzas the caller added that were never sent (XEP-0198 §5), and
+        // a peer cannot have handled those.
+        let outstanding = self.outbound.wrapping_sub(self.acked) as usize;
+        if newly > outstanding.min(self.unacked.len()) {
             if self.acked.wrapping_sub(h) < 1 << 31 {
                 return Ok(Vec::new());
             }
@@ -254,6 +258,17 @@ mod tests {
         assert_eq!(counters.outbound, 0);
         // h = 0 acknowledges both across the wrap (XEP-0198 §4).
         assert_eq!(counters.ack(0).map(|v| v.len()), Ok(2));
+    }
+
+    #[test]
+    fn stanzas_added_to_a_resumption_state_cannot_be_acknowledged_before_they_are_sent() {
+        let mut counters = SmCounters::new();
+        counters.sent(stanza());
+        // As a server does with what came for a dropped session.
+        counters.unacked.push_back(stanza());
+        assert!(counters.ack(2).is_err());
+        assert_eq!(counters.ack(1).map(|acked| acked.len()), Ok(1));
+        assert_eq!(counters.take_for_resend().len(), 1);
     }
 
     #[test]
