@@ -380,7 +380,10 @@ impl ServerConnection {
     /// Sends a stanza to the client. Before the session is online it waits;
     /// with stream management it is kept until acknowledged. A client that
     /// does not read ends with `policy-violation` once its queue is over
-    /// the limit, and every undelivered stanza comes back in
+    /// the limit (1 MiB unwritten, [`ServerConfig::with_max_pending_output`]),
+    /// and so does one that leaves more than 1000 stanzas unacknowledged
+    /// for longer than the ping timeout after being asked, or more than
+    /// 2000 at any time; every undelivered stanza comes back in
     /// [`ServerEvent::Disconnected`].
     ///
     /// # Errors
@@ -879,7 +882,7 @@ impl ServerConnection {
     /// The client does not read: end with `policy-violation`.
     fn overflow(&mut self) {
         let error = StreamError::new(StreamCondition::PolicyViolation)
-            .with_text(None, "the stream is not being read");
+            .with_text(None, "the stream is not being read or acknowledged");
         self.fail(PeerError::OutputOverflow, Some(error));
     }
 
