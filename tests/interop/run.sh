@@ -9,12 +9,17 @@
 #      tests/interop.rs.
 #   3. slixmpp against stanzio-server (slixmpp_scenario.py), over TLS 1.2 and
 #      1.3; first against Prosody and ejabberd, which proves the scenario.
+#   4. xmpp.js, a second independent client, the same way
+#      (xmppjs_scenario.mjs): installed once by `npm ci` from the pinned
+#      xmppjs/package-lock.json (a failed install fails the stage), then
+#      against Prosody, ejabberd and stanzio-server over TLS 1.3 and 1.2.
 #
 #   tests/interop/run.sh [TEST FILTER...]   (the filter goes to the Rust suite)
 #
 # Environment: PROSODY_PORT, EJABBERD_PORT, EJABBERD_DIST_PORT (servers.sh);
 # STANZIO_SERVER_PORT (default 45222); INTEROP_TIMEOUT, the seconds the Rust
-# suite may take (default 240); STANZIO_SLIXMPP_VENV (slixmpp_scenario.py).
+# suite may take (default 240); STANZIO_SLIXMPP_VENV (slixmpp_scenario.py);
+# STANZIO_XMPPJS_DIR (xmppjs_scenario.mjs). Needs node >= 20.10 and npm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=tests/interop
@@ -109,6 +114,25 @@ scenario ejabberd --port "$EJABBERD_PORT"
 for tls in 1.3 1.2; do
   scenario "stanzio-server(TLS $tls)" --port "$STANZIO_SERVER_PORT" --tls "$tls"
 done
+
+say "xmpp.js against Prosody and ejabberd, then stanzio-server"
+xmppjs() {
+  local label=$1
+  shift
+  timeout 60 node "$here/xmppjs_scenario.mjs" --ca "$state/ca.pem" --label "$label" "$@" ||
+    failed="$failed xmpp.js→$label"
+}
+# Installed once, before the runs: a registry that cannot be reached fails
+# the stage here, once, instead of four times.
+if timeout 300 node "$here/xmppjs_scenario.mjs" --install; then
+  xmppjs prosody --port "$PROSODY_PORT"
+  xmppjs ejabberd --port "$EJABBERD_PORT"
+  for tls in 1.3 1.2; do
+    xmppjs "stanzio-server(TLS $tls)" --port "$STANZIO_SERVER_PORT" --tls "$tls"
+  done
+else
+  failed="$failed xmpp.js(install)"
+fi
 
 if [ -n "$failed" ]; then
   echo "== interop: failed:$failed"
