@@ -208,8 +208,9 @@ pub(crate) trait InputMachine {
     fn plaintext_after_proceed(bytes: usize) -> Self::Error;
     /// The error for input before the direct TLS session was reported.
     fn input_before_tls() -> Self::Error;
-    /// Plaintext followed `<proceed/>` in the same input: take back what
-    /// was queued for the adapter to start TLS with.
+    /// Plaintext followed the peer's last STARTTLS element (the client's
+    /// `<starttls/>`, the server's `<proceed/>`) in the same input: take
+    /// back what was queued for the adapter to start TLS with.
     fn withdraw_start_tls(&mut self);
 }
 
