@@ -427,7 +427,9 @@ impl CopySize {
 fn subtree_end(source: &Element, index: usize) -> usize {
     match source.nodes.get(index) {
         Some(NodeRecord::Element { end, .. }) => *end as usize,
-        _ => index + 1,
+        // Only elements are copied (an `ElementRef` points at one): an
+        // empty range for anything else.
+        _ => index,
     }
 }
 
