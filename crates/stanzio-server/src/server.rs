@@ -447,8 +447,8 @@ async fn serve_client(
 ) {
     let handle = session.handle();
     let id = shared.sessions.fetch_add(1, Ordering::Relaxed);
-    // Resumption needs a bound, authenticated stream: the session cannot
-    // ask before this is set.
+    // The session asks to resume only after authentication, round trips
+    // after this is set.
     let _ = accounts.session.set((handle.clone(), id));
     let mut bound: Option<FullJid> = None;
     while let Some(event) = session.next_event().await {
