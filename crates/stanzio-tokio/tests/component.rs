@@ -38,14 +38,7 @@ async fn a_component_answers_messages_to_its_domain() {
     let server = server(&pki, config()).await;
     let mut echo = component(&server, "s3cr3t").await.unwrap();
     assert_eq!(echo.jid().as_str(), "echo.localhost");
-    let mut juliet = connect(
-        "juliet@localhost/balcony",
-        "r0m30",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
+    let mut juliet = login(&server, &pki, "juliet@localhost/balcony", "r0m30").await;
     sm_enabled(&mut juliet).await;
     juliet.send(chat("bot@echo.localhost", "hello")).unwrap();
     let (event, _) = until(&mut echo, |e| {

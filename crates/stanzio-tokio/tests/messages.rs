@@ -17,27 +17,9 @@ use stanzio_tokio::Event;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_flow_both_ways_in_order() {
     let pki = pki();
-    let server = server(
-        &pki,
-        stanzio_tokio::testing::TestServer::default_config(DOMAIN),
-    )
-    .await;
-    let mut juliet = connect(
-        "juliet@localhost/balcony",
-        "r0m30",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
-    let mut romeo = connect(
-        "romeo@localhost/orchard",
-        "jul13t",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
+    let server = default_server(&pki).await;
+    let mut juliet = login(&server, &pki, "juliet@localhost/balcony", "r0m30").await;
+    let mut romeo = login(&server, &pki, "romeo@localhost/orchard", "jul13t").await;
     // Wait until both streams are managed, so that every message below is
     // counted by stream management (stanzas before <enabled/> are not:
     // see the test below).
@@ -90,19 +72,8 @@ async fn messages_flow_both_ways_in_order() {
 async fn the_server_answers_a_ping_sent_through_the_adapter() {
     use stanzio_stanza::{Iq, IqPayload, Stanza};
     let pki = pki();
-    let server = server(
-        &pki,
-        stanzio_tokio::testing::TestServer::default_config(DOMAIN),
-    )
-    .await;
-    let mut juliet = connect(
-        "juliet@localhost",
-        "r0m30",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
+    let server = default_server(&pki).await;
+    let mut juliet = login(&server, &pki, "juliet@localhost", "r0m30").await;
     let ping = stanzio_xml::Element::builder("ping", "urn:xmpp:ping")
         .build()
         .unwrap();
@@ -123,26 +94,15 @@ async fn the_server_answers_a_ping_sent_through_the_adapter() {
 
 /// XEP-0198 §4: the client's inbound count starts when it *receives*
 /// `<enabled/>`; the server's outbound count when it sends it. Messages the
-/// server delivers right after bind (offline messages) are counted by the
-/// client machine today (it counts from sending `<enable/>`), so its `h` at
-/// the close is higher than what the server counted, and the server ends
-/// the stream with `handled-count-too-high`.
+/// server delivers right after bind (offline messages) come before it and
+/// must not be counted: a client counting from its own `<enable/>` would
+/// close with an `h` above the server's count, which the server ends with
+/// `handled-count-too-high`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stanzas_delivered_before_enabled_are_not_counted() {
     let pki = pki();
-    let server = server(
-        &pki,
-        stanzio_tokio::testing::TestServer::default_config(DOMAIN),
-    )
-    .await;
-    let mut juliet = connect(
-        "juliet@localhost",
-        "r0m30",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
+    let server = default_server(&pki).await;
+    let mut juliet = login(&server, &pki, "juliet@localhost", "r0m30").await;
     // Romeo is offline: these wait on the server and come right after his
     // bind, before his <enable/> arrives.
     for i in 0..3 {
@@ -152,14 +112,7 @@ async fn stanzas_delivered_before_enabled_are_not_counted() {
     }
     sm_enabled(&mut juliet).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let mut romeo = connect(
-        "romeo@localhost/orchard",
-        "jul13t",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
+    let mut romeo = login(&server, &pki, "romeo@localhost/orchard", "jul13t").await;
     for i in 0..3 {
         assert_eq!(next_body(&mut romeo).await, format!("early {i}"));
     }

@@ -41,14 +41,7 @@ async fn a_cut_connection_resumes_and_nothing_is_lost() {
     let mut juliet = Client::connect(client_config("juliet@localhost/balcony", "r0m30"), options)
         .await
         .unwrap();
-    let mut romeo = connect(
-        "romeo@localhost/orchard",
-        "jul13t",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
+    let mut romeo = login(&server, &pki, "romeo@localhost/orchard", "jul13t").await;
 
     // Both streams managed before anything is routed (see messages.rs).
     sm_enabled(&mut juliet).await;

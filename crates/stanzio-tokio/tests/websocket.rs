@@ -39,14 +39,7 @@ async fn websocket_login_and_messages() {
         )),
         "{before:#?}"
     );
-    let mut romeo = connect(
-        "romeo@localhost/tcp",
-        "jul13t",
-        starttls(&server),
-        pki.connector(),
-    )
-    .await
-    .unwrap();
+    let mut romeo = login(&server, &pki, "romeo@localhost/tcp", "jul13t").await;
     sm_enabled(&mut romeo).await;
     for i in 0..10 {
         juliet

@@ -93,6 +93,11 @@ pub fn chat(to: &str, body: &str) -> Message {
     Message::chat(jid(to), body)
 }
 
+/// A server for `DOMAIN` with the default test configuration.
+pub async fn default_server(pki: &TestPki) -> TestServer {
+    server(pki, TestServer::default_config(DOMAIN)).await
+}
+
 /// Connects `account` through `endpoint` with `tls`.
 pub async fn connect(
     account: &str,
@@ -102,6 +107,13 @@ pub async fn connect(
 ) -> Result<Client, stanzio_tokio::Error> {
     let options = stanzio_tokio::ConnectOptions::new(target(endpoint), tls);
     Client::connect(client_config(account, password), options).await
+}
+
+/// Logs `account` in to `server` over STARTTLS, trusting the test CA.
+pub async fn login(server: &TestServer, pki: &TestPki, account: &str, password: &str) -> Client {
+    connect(account, password, starttls(server), pki.connector())
+        .await
+        .unwrap()
 }
 
 /// Waits until stream management is on (XEP-0198 `<enabled/>`), keeping
