@@ -81,6 +81,20 @@ impl Jid {
 
     /// Splits `input` into its parts and prepares them at `version`.
     fn parse(input: &str, version: UnicodeVersion) -> Result<Self, JidError> {
+        // Received addresses are nearly always ASCII in prepared form or
+        // close to it: one pass checks every part. The fast paths it stands
+        // for give the same result at every Unicode version.
+        match prep::ascii_jid(input) {
+            Some(split) => Ok(Self::from_ascii(input, split)),
+            None => Self::parse_parts(input, version),
+        }
+    }
+
+    /// [`parse`](Self::parse) part by part: each part takes its own fast
+    /// path if it can, the PRECIS or IDNA path if not. Not inlined, so
+    /// that callers of [`parse`](Self::parse) inline the one-pass scan only.
+    #[inline(never)]
+    fn parse_parts(input: &str, version: UnicodeVersion) -> Result<Self, JidError> {
         // RFC 7622 §3.1: split at the first '/', then at the first '@' before
         // it, before any mapping could turn another character into either.
         // (Both are ASCII, so a byte search cannot land inside a character.)
@@ -95,6 +109,42 @@ impl Jid {
         let domain = part(at.map_or(0, |at| at + 1)..bare.len());
         let resource = bare_end.map(|slash| part(slash + 1..input.len()));
         Self::prepare(node, domain, resource, version, Some(input))
+    }
+
+    /// Builds the JID of `input`, which [`prep::ascii_jid`] split and found
+    /// to be in prepared form but for ASCII capitals and a final dot.
+    #[inline]
+    fn from_ascii(input: &str, split: prep::AsciiJid) -> Self {
+        let mut text: Box<str> = if split.domain_end == split.bare_end {
+            // Verbatim but for case, as received addresses nearly always
+            // are: one copy, into a buffer of the exact size.
+            input.into()
+        } else {
+            // The domainpart's final dot goes (RFC 7622 §3.2); `resource` is
+            // the '/' and the resourcepart, or empty.
+            let bare = input.get(..split.domain_end).unwrap_or_default();
+            let resource = input.get(split.bare_end..).unwrap_or_default();
+            [bare, resource].concat().into_boxed_str()
+        };
+        if split.lowercase
+            && let Some(bare) = text.get_mut(..split.domain_end)
+        {
+            // Localpart (RFC 8265 §3.3) and domainpart (UTS #46 mapping):
+            // ASCII lowercasing is all their preparation does to ASCII.
+            bare.make_ascii_lowercase();
+        }
+        // Each part has 1 to 1023 bytes (checked in the scan), so the
+        // indices fit in u16, and neither separator is first.
+        let index = |i: usize| u16::try_from(i).ok().and_then(NonZeroU16::new);
+        Self {
+            at: split.at.and_then(index),
+            slash: if split.bare_end < input.len() {
+                index(split.domain_end)
+            } else {
+                None
+            },
+            text,
+        }
     }
 
     /// Prepares each part and joins them into a JID.
@@ -512,6 +562,117 @@ restricted_jid!(FullJid);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// JID-like ASCII text, mostly in the shape the one-pass scan takes.
+    fn ascii_jidish() -> impl Strategy<Value = String> {
+        let part = "[a-zA-Z0-9._~+ \"&'/:<>@\\-]{0,8}";
+        (
+            proptest::option::of(part),
+            "[a-zA-Z0-9.-]{0,12}|\\[::1\\]|[a-z]{60,66}(\\.[a-z]{1,3})?",
+            proptest::option::of("[\\x1f-\\x7f]{0,8}"),
+        )
+            .prop_map(|(node, domain, resource)| {
+                let node = node.map(|n| format!("{n}@")).unwrap_or_default();
+                let resource = resource.map(|r| format!("/{r}")).unwrap_or_default();
+                format!("{node}{domain}{resource}")
+            })
+    }
+
+    /// The JID the PRECIS and IDNA paths make of `input`, bypassing every
+    /// fast path; `None` when one of them refuses a part.
+    fn slow_paths(input: &str, version: UnicodeVersion) -> Option<Jid> {
+        let bare_end = input.find('/').unwrap_or(input.len());
+        let (node, domain) = match input[..bare_end].split_once('@') {
+            Some((node, domain)) => (Some(node), domain),
+            None => (None, &input[..bare_end]),
+        };
+        let domain = domain.strip_suffix('.').unwrap_or(domain);
+        let mapped = |part: Option<Result<std::borrow::Cow<'_, str>, JidError>>| {
+            part.transpose()
+                .ok()
+                .map(|p| p.map(|p| Prepared::Mapped(p.into_owned())))
+        };
+        let node = mapped(node.map(|n| prep::localpart_precis(n, version)))?;
+        let domain = prep::hostname_idna(domain, version).ok()?.into_owned();
+        let resource = input.get(bare_end + 1..);
+        let resource = mapped(resource.map(|r| prep::resourcepart_precis(r, version)))?;
+        Jid::assemble(
+            node.as_ref(),
+            &Prepared::Mapped(domain),
+            resource.as_ref(),
+            None,
+        )
+        .ok()
+    }
+
+    /// Same text and same separator positions.
+    fn same(a: &Jid, b: &Jid) -> bool {
+        (a.as_str(), a.at, a.slash) == (b.as_str(), b.at, b.slash)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        // What the one-pass scan takes, every route makes the same JID of:
+        // the parts prepared one by one, and the PRECIS/IDNA paths alone.
+        #[test]
+        fn one_pass_jids_are_those_of_the_slow_paths(input in ascii_jidish()) {
+            for version in [UnicodeVersion::Registered, UnicodeVersion::Current] {
+                let by_parts = Jid::parse_parts(&input, version);
+                match prep::ascii_jid(&input) {
+                    Some(split) => {
+                        let fast = Jid::from_ascii(&input, split);
+                        prop_assert!(same(&fast, by_parts.as_ref().unwrap()), "{:?}", input);
+                        let slow = slow_paths(&input, version);
+                        prop_assert!(slow.is_some_and(|slow| same(&fast, &slow)), "{:?}", input);
+                    }
+                    None => prop_assert_eq!(Jid::parse(&input, version), by_parts),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_jids_keep_their_separators() {
+        for (input, text, node, domain, resource) in [
+            (
+                "juliet@capulet.example/balcony",
+                "juliet@capulet.example/balcony",
+                Some("juliet"),
+                "capulet.example",
+                Some("balcony"),
+            ),
+            (
+                "capulet.example",
+                "capulet.example",
+                None,
+                "capulet.example",
+                None,
+            ),
+            (
+                "Romeo@Montague.Example./Orchard",
+                "romeo@montague.example/Orchard",
+                Some("romeo"),
+                "montague.example",
+                Some("Orchard"),
+            ),
+            ("Example.COM.", "example.com", None, "example.com", None),
+            ("a@b/c@D/e", "a@b/c@D/e", Some("a"), "b", Some("c@D/e")),
+        ] {
+            let split = prep::ascii_jid(input).unwrap();
+            let jid = Jid::from_ascii(input, split);
+            assert_eq!(
+                (jid.as_str(), jid.node(), jid.domain(), jid.resource()),
+                (text, node, domain, resource),
+                "{input:?}"
+            );
+            assert!(same(
+                &jid,
+                &Jid::parse_parts(input, UnicodeVersion::Current).unwrap()
+            ));
+        }
+    }
 
     #[test]
     fn parts_are_found_by_index() {

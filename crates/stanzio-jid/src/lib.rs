@@ -71,8 +71,10 @@
 //! stanza. ASCII parts take a fast path that checks bytes against the ASCII
 //! subset of each profile (which the tests prove equal to the full profile on
 //! ASCII input) and lowercases while copying, so an ASCII JID costs exactly
-//! one allocation and never touches the Unicode tables. Non-ASCII parts go
-//! through `precis-profiles` and `idna`.
+//! one allocation and never touches the Unicode tables. For a whole ASCII
+//! JID, one pass over its bytes, eight at a time, finds the separators and
+//! checks all three parts; a JID already in prepared form is then copied
+//! whole. Non-ASCII parts go through `precis-profiles` and `idna`.
 //!
 //! **What is refused that other libraries accept.** Following RFC 7622 to the
 //! letter, underscores and other non-LDH ASCII characters in domain names,

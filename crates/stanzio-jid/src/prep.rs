@@ -6,6 +6,11 @@
 //! path, which is the single source of truth for errors. The tests check that
 //! both paths agree on every ASCII input the fast path accepts.
 //!
+//! Parsing a whole JID first tries [`ascii_jid`]: one pass over the input,
+//! eight bytes at a time, that splits it and applies the three part fast
+//! paths at once. It takes exactly what they take (the tests check that
+//! too), so it changes how fast, never what.
+//!
 //! The fast paths are `#[inline]` and the slow ones `#[cold] #[inline(never)]`:
 //! with the Unicode machinery inlined, parsing an ASCII JID got twice as slow
 //! (large stack frames and spills around every call; see `benches/jid.rs`).
@@ -110,6 +115,250 @@ fn check_input_len(part: Part, input: &str) -> Result<(), JidError> {
     Ok(())
 }
 
+/// Where the one-pass ASCII scan ([`ascii_jid`]) found the parts of a JID
+/// whose every part the fast paths take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AsciiJid {
+    /// Byte index of the `@`, if there is a localpart.
+    pub(crate) at: Option<usize>,
+    /// End of the domainpart after its final dot, if any, is stripped.
+    pub(crate) domain_end: usize,
+    /// Byte index of the `/`, or the input's length without a resourcepart.
+    pub(crate) bare_end: usize,
+    /// Whether the localpart or domainpart holds an ASCII capital, which
+    /// both lowercase; the resourcepart keeps its case.
+    pub(crate) lowercase: bool,
+}
+
+/// The byte is not one [`localpart_ascii`] takes.
+const NOT_LOCAL: u8 = 1;
+/// The byte is not one [`hostname_ascii`] takes.
+const NOT_LDH: u8 = 2;
+/// The byte is an ASCII capital letter.
+const UPPER: u8 = 4;
+/// The byte is `/`, `@`, `.` or `-`, whose position matters.
+const MARK: u8 = 8;
+
+/// What [`ascii_jid`] needs to know of each byte, one lookup per byte.
+static BYTE_CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut rest: &mut [u8] = &mut classes;
+    let mut byte = 0u8;
+    while let [class, tail @ ..] = rest {
+        *class = byte_class(byte);
+        byte = byte.wrapping_add(1);
+        rest = tail;
+    }
+    classes
+};
+
+/// The class of one byte: the union of the byte tests of [`localpart_ascii`]
+/// and [`hostname_ascii`], which the tests check entry by entry.
+const fn byte_class(byte: u8) -> u8 {
+    match byte {
+        // The separators are handled by position alone (RFC 7622 §3.1).
+        b'/' | b'@' => MARK,
+        b'a'..=b'z' | b'0'..=b'9' => 0,
+        b'A'..=b'Z' => UPPER,
+        b'.' | b'-' => MARK,
+        // LOCALPART_EXCLUDED but for the separators.
+        b'"' | b'&' | b'\'' | b':' | b'<' | b'>' => NOT_LOCAL | NOT_LDH,
+        // The rest of the IdentifierClass's ASCII (RFC 8264 §9.11).
+        0x21..=0x7e => NOT_LDH,
+        _ => NOT_LOCAL | NOT_LDH,
+    }
+}
+
+/// The class of one byte, from [`BYTE_CLASSES`].
+#[inline(always)]
+fn class_of(byte: u8) -> u8 {
+    // Every u8 indexes the 256 entries, so the fallback is never taken and
+    // the bounds check compiles away.
+    BYTE_CLASSES
+        .get(usize::from(byte))
+        .copied()
+        .unwrap_or(NOT_LOCAL | NOT_LDH)
+}
+
+/// One pass over an ASCII JID that finds its separators and checks every
+/// part against its fast path at once: the split of RFC 7622 §3.1, then
+/// [`localpart_ascii`], [`hostname_ascii`] after the final-dot strip of
+/// RFC 7622 §3.2, and the ASCII test of [`resourcepart`], each part at most
+/// [`MAX_PART_BYTES`] long. `Some` exactly when the three would all take
+/// their fast path and the lengths fit; the tests hold it to that. On
+/// `None`, the caller prepares the parts one by one, which refuses or maps.
+///
+/// Eight bytes at a time, the bulk of an address (lowercase letters and
+/// digits) is passed over; only the other bytes are looked at one by one.
+#[inline]
+pub(crate) fn ascii_jid(input: &str) -> Option<AsciiJid> {
+    let bytes = input.as_bytes();
+    // OR of the classes of the bytes since the start of the current part.
+    let mut classes = 0u8;
+    // Those of the localpart, once the first '@' ends it.
+    let mut local_classes = 0u8;
+    let mut at = None;
+    let mut bare_end = bytes.len();
+    // The label structure of hostname_ascii (RFC 5890 §2.3.1 LDH labels),
+    // checked as if the current part were the domainpart: a part that turns
+    // out to be the localpart is judged by its classes alone.
+    let mut label_start = 0usize;
+    let mut labels_ok = true;
+    let mut start = 0;
+    'bare: while start < bytes.len() {
+        let (word, in_input) = chunk(bytes, start);
+        if word & HIGH_BITS != 0 {
+            // Not ASCII: for the PRECIS and IDNA machinery.
+            return None;
+        }
+        let mut flagged = not_lowercase_alphanumeric(word) & in_input;
+        while flagged != 0 {
+            let index = start + flagged.trailing_zeros() as usize / 8;
+            // Clear the lowest flag; each flagged byte has one bit set.
+            flagged &= flagged - 1;
+            let byte = *bytes.get(index)?;
+            let class = class_of(byte);
+            if class & MARK != 0 {
+                // The byte before this one, within the label when it matters.
+                let previous = || index.checked_sub(1).and_then(|i| bytes.get(i));
+                let label_len = index - label_start;
+                match byte {
+                    b'/' => {
+                        bare_end = index;
+                        break 'bare;
+                    }
+                    b'@' if at.is_none() => {
+                        at = Some(index);
+                        local_classes = classes;
+                        classes = 0;
+                        label_start = index + 1;
+                        labels_ok = true;
+                        continue;
+                    }
+                    // A second '@' is no LDH character.
+                    b'@' => classes |= NOT_LDH,
+                    // Not first in a label, and not both third and fourth.
+                    b'-' => {
+                        labels_ok &=
+                            label_len != 0 && !(label_len == 3 && previous() == Some(&b'-'));
+                    }
+                    // Every label before a dot is 1 to 63 bytes and does not
+                    // end with a hyphen. A final dot is one of these too: the
+                    // label it ends is the last once the dot is stripped.
+                    _ => {
+                        labels_ok &= label_len != 0
+                            && label_len <= MAX_LABEL_BYTES
+                            && previous() != Some(&b'-');
+                        label_start = index + 1;
+                    }
+                }
+            }
+            classes |= class;
+        }
+        start += 8;
+    }
+    // The last label, unless a final dot already ended it (RFC 7622 §3.2).
+    // (Before an empty domainpart is an '@' or nothing, never a dot.)
+    let domain_start = at.map_or(0, |at| at + 1);
+    let mut domain_end = bare_end;
+    let last = bare_end.checked_sub(1).and_then(|i| bytes.get(i));
+    if last == Some(&b'.') {
+        domain_end -= 1;
+    } else {
+        let label_len = bare_end - label_start;
+        labels_ok &= label_len != 0 && label_len <= MAX_LABEL_BYTES && last != Some(&b'-');
+    }
+    let domain_len = domain_end.checked_sub(domain_start)?;
+    if !labels_ok || classes & NOT_LDH != 0 || domain_len == 0 || domain_len > MAX_PART_BYTES {
+        return None;
+    }
+    if let Some(at) = at
+        && (at == 0 || at > MAX_PART_BYTES || local_classes & NOT_LOCAL != 0)
+    {
+        return None;
+    }
+    if bare_end < bytes.len() {
+        let resource_len = bytes.len() - bare_end - 1;
+        if resource_len == 0
+            || resource_len > MAX_PART_BYTES
+            || !is_freeform_ascii(bytes, bare_end + 1)
+        {
+            return None;
+        }
+    }
+    Some(AsciiJid {
+        at,
+        domain_end,
+        bare_end,
+        lowercase: (classes | local_classes) & UPPER != 0,
+    })
+}
+
+/// Every byte of a word set to 0x01.
+const LOW_BITS: u64 = u64::from_le_bytes([0x01; 8]);
+/// The high bit of every byte of a word.
+const HIGH_BITS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The (up to) eight bytes of `bytes` from `start` on as a little-endian
+/// word, with zero bytes past the end, and the high bits of the bytes that
+/// are in `bytes`. `start` is less than the length.
+#[inline(always)]
+fn chunk(bytes: &[u8], start: usize) -> (u64, u64) {
+    let eight = |from: usize| {
+        bytes
+            .get(from..from + 8)
+            .and_then(|eight| <[u8; 8]>::try_from(eight).ok())
+            .map(u64::from_le_bytes)
+    };
+    if let Some(word) = eight(start) {
+        return (word, HIGH_BITS);
+    }
+    // 1 to 7 bytes are left; `gone` is how many of the eight are not.
+    let gone = 8 - (bytes.len() - start);
+    let word = match bytes.len().checked_sub(8).and_then(eight) {
+        // The last eight bytes, shifted so that those before `start` drop out.
+        Some(last) => last >> (8 * gone),
+        // The whole input is shorter than eight bytes.
+        None => bytes
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .fold(0, |word, &byte| word << 8 | u64::from(byte)),
+    };
+    (word, HIGH_BITS >> (8 * gone))
+}
+
+/// For a word of ASCII bytes, the high bit of each byte that is not a
+/// lowercase letter or a digit: the bytes [`ascii_jid`] must look at.
+#[inline(always)]
+fn not_lowercase_alphanumeric(word: u64) -> u64 {
+    // For a byte below 0x80, adding 0x80 - `low` sets its high bit exactly
+    // when it is at least `low`, and never carries into the next byte.
+    let at_least = |low: u8| word.wrapping_add(LOW_BITS * u64::from(0x80 - low));
+    let lowercase = at_least(b'a') & !at_least(b'z' + 1);
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    !(lowercase | digit) & HIGH_BITS
+}
+
+/// Whether every byte of `bytes` from `start` on is in U+0020..U+007E, the
+/// FreeformClass's ASCII (RFC 8264 §9.11 and §9.14), eight at a time.
+#[inline]
+fn is_freeform_ascii(bytes: &[u8], mut start: usize) -> bool {
+    while start < bytes.len() {
+        let (word, in_input) = chunk(bytes, start);
+        // A byte is outside when its high bit is set, when adding 0x01 sets
+        // it (0x7F), or when adding 0x60 does not (below 0x20). Once no high
+        // bit is set, neither addition carries into the next byte.
+        let outside = word | word.wrapping_add(LOW_BITS) | !word.wrapping_add(LOW_BITS * 0x60);
+        if outside & in_input != 0 {
+            return false;
+        }
+        start += 8;
+    }
+    true
+}
+
 /// Prepares a localpart: PRECIS UsernameCaseMapped (RFC 7622 §3.3.2, RFC 8265
 /// §3.3) plus the XMPP exclusions of RFC 7622 §3.3.1.
 #[inline]
@@ -208,13 +457,19 @@ fn opaque_string(input: &str, version: UnicodeVersion) -> Result<Cow<'_, str>, p
 #[inline]
 pub(crate) fn resourcepart(input: &str, version: UnicodeVersion) -> Result<Prepared<'_>, JidError> {
     check_input_len(Part::Resourcepart, input)?;
-    // For ASCII, OpaqueString reduces to this: the FreeformClass allows
-    // U+0020..U+007E (RFC 8264 §9.11 and §9.14), only non-ASCII spaces are
-    // mapped, and NFC changes nothing. Case is kept.
-    if !input.is_empty() && input.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-        return Ok(Prepared::Verbatim(input));
+    match resourcepart_ascii(input) {
+        Some(prepared) => Ok(prepared),
+        None => resourcepart_precis(input, version).map(Prepared::from),
     }
-    resourcepart_precis(input, version).map(Prepared::from)
+}
+
+/// The resourcepart fast path. For ASCII, OpaqueString reduces to this: the
+/// FreeformClass allows U+0020..U+007E (RFC 8264 §9.11 and §9.14), only
+/// non-ASCII spaces are mapped, and NFC changes nothing. Case is kept.
+#[inline]
+fn resourcepart_ascii(input: &str) -> Option<Prepared<'_>> {
+    (!input.is_empty() && input.bytes().all(|b| (0x20..=0x7e).contains(&b)))
+        .then_some(Prepared::Verbatim(input))
 }
 
 /// The resourcepart slow path through `precis-profiles`.
@@ -422,7 +677,7 @@ mod tests {
 
         #[test]
         fn resourcepart_fast_path_agrees(input in "[\\x20-\\x7f]{0,12}") {
-            if let Ok(fast @ Prepared::Verbatim(_)) = resourcepart(&input, REGISTERED) {
+            if let Some(fast) = resourcepart_ascii(&input) {
                 prop_assert_eq!(text(fast), resourcepart_precis(&input, REGISTERED).unwrap());
             }
         }
@@ -449,6 +704,223 @@ mod tests {
                 opaque_string(&input, REGISTERED),
                 OpaqueString::enforce(input.as_str())
             );
+        }
+    }
+
+    /// What [`ascii_jid`] stands for, spelled out part by part: the split
+    /// of RFC 7622 §3.1, the final-dot strip of RFC 7622 §3.2, each part's
+    /// own fast path, and the length limit.
+    fn ascii_jid_by_parts(input: &str) -> Option<AsciiJid> {
+        let bare_end = input.find('/').unwrap_or(input.len());
+        let bare = &input[..bare_end];
+        let at = bare.find('@');
+        let (node, domain) = match at {
+            Some(at) => (Some(&bare[..at]), &bare[at + 1..]),
+            None => (None, bare),
+        };
+        let stripped = domain.strip_suffix('.').unwrap_or(domain);
+        let resource = input.get(bare_end + 1..);
+        let fits = |part: &str| part.len() <= MAX_PART_BYTES;
+        let mut lowercase = false;
+        let mut take = |prepared: Option<Prepared<'_>>| match prepared {
+            Some(Prepared::Verbatim(_)) => Some(()),
+            Some(Prepared::AsciiLowercase(_)) => {
+                lowercase = true;
+                Some(())
+            }
+            Some(Prepared::Mapped(_)) | None => None,
+        };
+        if let Some(node) = node {
+            take(localpart_ascii(node).filter(|_| fits(node)))?;
+        }
+        take(hostname_ascii(stripped).filter(|_| fits(stripped)))?;
+        if let Some(resource) = resource {
+            take(resourcepart_ascii(resource).filter(|_| fits(resource)))?;
+        }
+        Some(AsciiJid {
+            at,
+            domain_end: bare_end - (domain.len() - stripped.len()),
+            bare_end,
+            lowercase,
+        })
+    }
+
+    /// JID-like text that reaches every branch of [`ascii_jid`]: separators
+    /// in any number and place, dots and hyphens at label edges and in the
+    /// third and fourth position, capitals, bytes each part refuses, long
+    /// labels, and a few non-ASCII characters.
+    fn ascii_jidish() -> impl Strategy<Value = String> {
+        let label63 = "a".repeat(63);
+        let pieces = prop::sample::select(vec![
+            "a",
+            "z",
+            "A",
+            "Z",
+            "0",
+            "9",
+            "-",
+            "--",
+            ".",
+            "..",
+            "@",
+            "/",
+            " ",
+            "_",
+            "\"",
+            "&",
+            "'",
+            ":",
+            "<",
+            ">",
+            "[",
+            "]",
+            "+",
+            "~",
+            "`",
+            "\u{7f}",
+            "\t",
+            "\u{0}",
+            "\u{e9}",
+            "\u{3a3}",
+            "xn--",
+            "ab--",
+            "juliet",
+            "capulet.example",
+            "Example.COM",
+            "bal cony",
+        ]);
+        let piece = prop_oneof![
+            8 => pieces.prop_map(str::to_owned),
+            1 => Just(label63.clone()),
+            1 => Just(format!("{label63}b")),
+            1 => Just(format!("{label63}.")),
+        ];
+        prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        // The one-pass scan takes exactly what the parts' own fast paths
+        // take, and splits it where they do.
+        #[test]
+        fn one_pass_scan_is_the_fast_paths_of_the_parts(input in ascii_jidish()) {
+            prop_assert_eq!(ascii_jid(&input), ascii_jid_by_parts(&input), "{:?}", input);
+        }
+
+        #[test]
+        fn one_pass_scan_agrees_on_any_ascii(input in "[\\x00-\\x7f]{0,40}") {
+            prop_assert_eq!(ascii_jid(&input), ascii_jid_by_parts(&input), "{:?}", input);
+        }
+
+        // Eight bytes at a time, the flags are those of each byte alone,
+        // whatever its neighbours (no carry crosses a byte).
+        #[test]
+        fn word_flags_are_those_of_each_byte(bytes in prop::array::uniform8(0u8..0x80)) {
+            let flags = not_lowercase_alphanumeric(u64::from_le_bytes(bytes));
+            for (k, byte) in bytes.iter().enumerate() {
+                let flagged = flags >> (8 * k) & 0xff;
+                let expected = if byte.is_ascii_lowercase() || byte.is_ascii_digit() { 0 } else { 0x80 };
+                prop_assert_eq!(flagged, expected, "{:?}", bytes);
+            }
+        }
+
+        #[test]
+        fn freeform_ascii_words_are_checked_byte_by_byte(
+            bytes in prop::collection::vec(any::<u8>(), 0..24),
+            start in 0usize..24,
+        ) {
+            let start = start.min(bytes.len());
+            let expected = bytes[start..].iter().all(|b| (0x20..=0x7e).contains(b));
+            prop_assert_eq!(is_freeform_ascii(&bytes, start), expected, "{:?} from {}", bytes, start);
+        }
+    }
+
+    #[test]
+    fn byte_classes_are_those_of_the_fast_paths() {
+        for byte in 0..=u8::MAX {
+            let class = class_of(byte);
+            let Some(ch) = char::from(byte).is_ascii().then_some(char::from(byte)) else {
+                assert_eq!(class, NOT_LOCAL | NOT_LDH, "{byte:#x}");
+                continue;
+            };
+            assert_eq!(class & UPPER != 0, ch.is_ascii_uppercase(), "{ch:?}");
+            match ch {
+                '/' | '@' => assert_eq!(class, MARK),
+                // Taken by position: inside a localpart or a label, both are fine.
+                '.' | '-' => {
+                    assert_eq!(class, MARK);
+                    let inside = format!("a{ch}b");
+                    assert!(localpart_ascii(&inside).is_some());
+                    assert!(hostname_ascii(&inside).is_some());
+                }
+                _ => {
+                    let alone = ch.to_string();
+                    assert_eq!(class & MARK, 0, "{ch:?}");
+                    assert_eq!(
+                        class & NOT_LOCAL == 0,
+                        localpart_ascii(&alone).is_some(),
+                        "{ch:?}"
+                    );
+                    assert_eq!(
+                        class & NOT_LDH == 0,
+                        hostname_ascii(&alone).is_some(),
+                        "{ch:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_scan_splits_the_common_cases() {
+        let split = |at, domain_end, bare_end, lowercase| {
+            Some(AsciiJid {
+                at,
+                domain_end,
+                bare_end,
+                lowercase,
+            })
+        };
+        assert_eq!(
+            ascii_jid("juliet@capulet.example/balcony"),
+            split(Some(6), 22, 22, false)
+        );
+        assert_eq!(ascii_jid("capulet.example"), split(None, 15, 15, false));
+        assert_eq!(
+            ascii_jid("Romeo@Montague.example./Orchard"),
+            split(Some(5), 22, 23, true)
+        );
+        assert_eq!(ascii_jid("a@b/c@d/e"), split(Some(1), 3, 3, false));
+        // Shorter than a word, and empty.
+        assert_eq!(ascii_jid("a@b/c"), split(Some(1), 3, 3, false));
+        assert_eq!(ascii_jid(""), None);
+        // Each part at 1023 bytes and at 1024.
+        // Sixteen labels of 62 bytes and their dots, then one of 15 or 16.
+        let long = |n| {
+            format!(
+                "{}{}",
+                format!("{}.", "a".repeat(62)).repeat(16),
+                "b".repeat(n - 1008)
+            )
+        };
+        for (len, taken) in [(1023, true), (1024, false)] {
+            let node = "n".repeat(len);
+            assert_eq!(ascii_jid(&format!("{node}@x")).is_some(), taken);
+            assert_eq!(ascii_jid(&long(len)).is_some(), taken);
+            assert_eq!(ascii_jid(&format!("{}./r", long(len))).is_some(), taken);
+            let resource = "r".repeat(len);
+            assert_eq!(ascii_jid(&format!("x/{resource}")).is_some(), taken);
+        }
+        // Not ASCII, in any part, and refused bytes: the part-by-part path.
+        for input in [
+            "j\u{fc}liet@example.com",
+            "example.com/\u{265a}",
+            "a b@example.com",
+            "a@exa_mple.com",
+            "a@b/\t",
+        ] {
+            assert_eq!(ascii_jid(input), None, "{input:?}");
         }
     }
 
