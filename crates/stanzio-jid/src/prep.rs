@@ -138,6 +138,8 @@ const NOT_LDH: u8 = 2;
 const UPPER: u8 = 4;
 /// The byte is `/`, `@`, `.` or `-`, whose position matters.
 const MARK: u8 = 8;
+/// The byte is in neither a localpart's nor a domainpart's fast path.
+const REFUSED: u8 = NOT_LOCAL | NOT_LDH;
 
 /// What [`ascii_jid`] needs to know of each byte, one lookup per byte.
 static BYTE_CLASSES: [u8; 256] = {
@@ -162,10 +164,10 @@ const fn byte_class(byte: u8) -> u8 {
         b'A'..=b'Z' => UPPER,
         b'.' | b'-' => MARK,
         // LOCALPART_EXCLUDED but for the separators.
-        b'"' | b'&' | b'\'' | b':' | b'<' | b'>' => NOT_LOCAL | NOT_LDH,
+        b'"' | b'&' | b'\'' | b':' | b'<' | b'>' => REFUSED,
         // The rest of the IdentifierClass's ASCII (RFC 8264 §9.11).
         0x21..=0x7e => NOT_LDH,
-        _ => NOT_LOCAL | NOT_LDH,
+        _ => REFUSED,
     }
 }
 
@@ -177,7 +179,7 @@ fn class_of(byte: u8) -> u8 {
     BYTE_CLASSES
         .get(usize::from(byte))
         .copied()
-        .unwrap_or(NOT_LOCAL | NOT_LDH)
+        .unwrap_or(REFUSED)
 }
 
 /// One pass over an ASCII JID that finds its separators and checks every
@@ -279,9 +281,8 @@ pub(crate) fn ascii_jid(input: &str) -> Option<AsciiJid> {
     }
     if bare_end < bytes.len() {
         let resource_len = bytes.len() - bare_end - 1;
-        if resource_len == 0
-            || resource_len > MAX_PART_BYTES
-            || !is_freeform_ascii(bytes, bare_end + 1)
+        // The check starts at the '/', which is in the range too.
+        if resource_len == 0 || resource_len > MAX_PART_BYTES || !is_freeform_ascii(bytes, bare_end)
         {
             return None;
         }
@@ -908,6 +909,8 @@ mod tests {
             let node = "n".repeat(len);
             assert_eq!(ascii_jid(&format!("{node}@x")).is_some(), taken);
             assert_eq!(ascii_jid(&long(len)).is_some(), taken);
+            // The domainpart's length is counted from after the '@'.
+            assert_eq!(ascii_jid(&format!("n@{}", long(len))).is_some(), taken);
             assert_eq!(ascii_jid(&format!("{}./r", long(len))).is_some(), taken);
             let resource = "r".repeat(len);
             assert_eq!(ascii_jid(&format!("x/{resource}")).is_some(), taken);

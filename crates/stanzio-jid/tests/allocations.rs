@@ -43,6 +43,13 @@ fn ascii_jids_cost_one_allocation() {
         (copy.as_str(), bare.as_str()),
         (jid.as_str(), "juliet@example.com")
     );
+    // A resourcepart outside ASCII that OpaqueString leaves as it is: the
+    // parts are prepared one by one, and the JID, already in prepared
+    // form, is still copied whole into a buffer of its exact size.
+    assert_eq!(
+        allocations_to_parse("juliet@example.com/b\u{e4}lcony"),
+        (1, 0)
+    );
     // Non-ASCII input takes the PRECIS/IDNA path, which allocates more.
     assert!(allocations_to_parse("J\u{fc}liet@B\u{fc}cher.example/\u{265a}").0 > 1);
 }
