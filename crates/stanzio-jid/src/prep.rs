@@ -131,15 +131,16 @@ pub(crate) struct AsciiJid {
 }
 
 /// The byte is not one [`localpart_ascii`] takes.
-const NOT_LOCAL: u8 = 1;
+const NOT_LOCAL: u8 = 0b0001;
 /// The byte is not one [`hostname_ascii`] takes.
-const NOT_LDH: u8 = 2;
+const NOT_LDH: u8 = 0b0010;
+/// The byte is in neither a localpart's nor a domainpart's fast path:
+/// [`NOT_LOCAL`] and [`NOT_LDH`].
+const REFUSED: u8 = 0b0011;
 /// The byte is an ASCII capital letter.
-const UPPER: u8 = 4;
+const UPPER: u8 = 0b0100;
 /// The byte is `/`, `@`, `.` or `-`, whose position matters.
-const MARK: u8 = 8;
-/// The byte is in neither a localpart's nor a domainpart's fast path.
-const REFUSED: u8 = NOT_LOCAL | NOT_LDH;
+const MARK: u8 = 0b1000;
 
 /// What [`ascii_jid`] needs to know of each byte, one lookup per byte.
 static BYTE_CLASSES: [u8; 256] = {
@@ -351,8 +352,10 @@ fn is_freeform_ascii(bytes: &[u8], mut start: usize) -> bool {
         // A byte is outside when its high bit is set, when adding 0x01 sets
         // it (0x7F), or when adding 0x60 does not (below 0x20). Once no high
         // bit is set, neither addition carries into the next byte.
-        let outside = word | word.wrapping_add(LOW_BITS) | !word.wrapping_add(LOW_BITS * 0x60);
-        if outside & in_input != 0 {
+        let flagged = |high_bits: u64| high_bits & in_input != 0;
+        if flagged(word | word.wrapping_add(LOW_BITS))
+            || flagged(!word.wrapping_add(LOW_BITS * 0x60))
+        {
             return false;
         }
         start += 8;
