@@ -472,7 +472,7 @@ pub(crate) fn resourcepart(input: &str, version: UnicodeVersion) -> Result<Prepa
 /// non-ASCII spaces are mapped, and NFC changes nothing. Case is kept.
 #[inline]
 fn resourcepart_ascii(input: &str) -> Option<Prepared<'_>> {
-    (!input.is_empty() && input.bytes().all(|b| (0x20..=0x7e).contains(&b)))
+    (!input.is_empty() && is_freeform_ascii(input.as_bytes(), 0))
         .then_some(Prepared::Verbatim(input))
 }
 
